@@ -1,0 +1,26 @@
+// The ISA table: every instruction form colonel implements, gathered from the group files. The
+// decoder's opcode tables (decoder.ts), the disassembler (disasm.ts) and the executor all come from
+// these rows; building the tables throws if two rows claim the same encoding.
+
+import type { IsaRow } from './types.js';
+import { ALU_ROWS } from './alu.js';
+import { BASE_ROWS } from './base.js';
+import { SHIFT_ROWS } from './shift.js';
+import { MULDIV_ROWS } from './muldiv.js';
+import { BITS_ROWS } from './bits.js';
+import { STRING_ROWS } from './string.js';
+import { MISC_ROWS } from './misc.js';
+import { SSE_ROWS } from './sse.js';
+
+export const ISA: readonly IsaRow[] = [
+  ...BASE_ROWS,
+  ...ALU_ROWS,
+  ...SHIFT_ROWS,
+  ...MULDIV_ROWS,
+  ...BITS_ROWS,
+  ...STRING_ROWS,
+  ...MISC_ROWS,
+  ...SSE_ROWS,
+];
+
+export type { IsaRow, Operand, Flow, Encoding } from './types.js';

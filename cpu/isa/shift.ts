@@ -1,0 +1,3 @@
+// Placeholder: rows for this group are being written.
+import type { IsaRow } from './types.js';
+export const SHIFT_ROWS: readonly IsaRow[] = [];
