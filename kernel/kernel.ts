@@ -1,0 +1,219 @@
+// The teaching kernel: one process, one thread, one CPU. It owns the CPU and its memory, answers the
+// syscall instruction from the syscall table, turns CPU faults into signals, keeps time with a virtual
+// clock that advances with retired instructions, and ticks update_vsyscall on every timer tick.
+//
+// It knows nothing of opcodes: it meets the CPU at the syscall door (CpuHost.syscall), the fault door
+// (StopReason 'fault' from the engine), and guest memory.
+
+import { Cpu, Reg, type CpuHost } from '../cpu/cpu.js';
+import { Engine } from '../cpu/engine.js';
+import { GuestFault, Vector, PFErr, hex } from '../cpu/fault.js';
+import { GuestMemory } from '../cpu/memory.js';
+import { AddressSpace } from './mm.js';
+import { OpenFile } from './fs/file.js';
+import { Errno } from './errno.js';
+import { faultToSignal, defaultAction, SIGNAL_MESSAGES, signalName, type FaultSignal } from './signal.js';
+import { SYSCALLS } from './syscalls/table.js';
+import type { SyscallRow } from './syscalls/types.js';
+import type { Layout } from './layout.js';
+
+export interface KernelOptions {
+  /** Realtime at boot, in ns since the epoch (tests fix it; `colonel run` uses the host's time). */
+  epochNs?: bigint;
+  /** 'virtual': time advances with retired instructions (deterministic); 'host': the host's clocks. */
+  clock?: 'virtual' | 'host';
+  /** Layout seed: null for the fixed layout (no randomization), a number for a repeatable random one. */
+  seed?: number | null;
+  /** Kernel parameters settable with --set (vnotb, ...). */
+  params?: Record<string, number>;
+  /** Where diagnostics (fault lines, unknown syscalls) go. */
+  diag?: (line: string) => void;
+  /** Map the vDSO (default true). */
+  vdso?: boolean;
+  /** The vsyscall page mode (default 'xonly' as modern Linux). */
+  vsyscall?: 'xonly' | 'emulate' | 'none';
+}
+
+/** How a process ended. */
+export type ExitInfo =
+  | { kind: 'exited'; status: number; code: number }
+  | { kind: 'signaled'; status: number; signo: number; message: string; fault?: FaultSignal }
+  | { kind: 'limit'; status: number };
+
+/** Observers of crossings between user and kernel mode (the tracer and the step view listen). */
+export interface KernelObserver {
+  syscallEnter?(k: Kernel, row: SyscallRow | undefined, nr: number, args: number[]): void;
+  syscallExit?(k: Kernel, row: SyscallRow | undefined, nr: number, args: number[], result: number): void;
+  signal?(k: Kernel, info: ExitInfo): void;
+  tick?(k: Kernel): void;
+}
+
+export class Kernel implements CpuHost {
+  readonly mem = new GuestMemory();
+  readonly cpu = new Cpu(this.mem);
+  readonly engine: Engine;
+  readonly mm = new AddressSpace(this.mem);
+  readonly fds = new Map<number, OpenFile>();
+  readonly options: Required<Omit<KernelOptions, 'epochNs'>> & { epochNs: bigint };
+  readonly params: Record<string, number>;
+  readonly observers: KernelObserver[] = [];
+  pid = 1000;
+  cwd = process.cwd();
+  exePath = '';
+  argv: string[] = [];
+  /** The auxiliary vector given at exec, for /proc/self/auxv. */
+  auxv: [number, number][] = [];
+  exit: ExitInfo | null = null;
+  /** Syscalls reported once as unknown. */
+  private readonly reported = new Set<number>();
+  /** rt_sigaction state (delivery comes with the [signals] work). */
+  readonly sigactions = new Map<number, Uint8Array>();
+  sigmask = 0n;
+  tidAddress = 0;
+
+  constructor(opts: KernelOptions = {}) {
+    this.options = {
+      epochNs: opts.epochNs ?? 1_700_000_000_000_000_000n,
+      clock: opts.clock ?? 'virtual',
+      seed: opts.seed ?? null,
+      params: opts.params ?? {},
+      diag: opts.diag ?? ((line) => process.stderr.write(line + '\n')),
+      vdso: opts.vdso ?? true,
+      vsyscall: opts.vsyscall ?? 'xonly',
+    };
+    this.params = { vnotb: 666, ...opts.params };
+    this.cpu.host = this;
+    this.engine = new Engine(this.cpu);
+  }
+
+  // ---- the syscall door ----
+
+  syscall(cpu: Cpu): void {
+    const nrHi = cpu.r32[1];
+    const nr = nrHi === 0 ? cpu.r32[0] : -1;
+    const row = nr >= 0 ? SYSCALLS[nr] : undefined;
+    const args = [cpu.getS(Reg.RDI), cpu.getS(Reg.RSI), cpu.getS(Reg.RDX), cpu.getS(Reg.R10), cpu.getS(Reg.R8), cpu.getS(Reg.R9)];
+    for (const o of this.observers) o.syscallEnter?.(this, row, nr, args);
+    let result: number;
+    if (!row) {
+      result = -Errno.ENOSYS;
+      if (!this.reported.has(nr)) {
+        this.reported.add(nr);
+        this.options.diag(`colonel: unknown syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}, returning -ENOSYS`);
+      }
+    } else {
+      try {
+        result = row.handler(this, args[0], args[1], args[2], args[3], args[4], args[5]);
+      } catch (e) {
+        // copy_from_user/copy_to_user on a bad pointer: the syscall fails with EFAULT.
+        if (e instanceof GuestFault) result = -Errno.EFAULT;
+        else throw e;
+      }
+    }
+    if (!this.exit) cpu.setN(Reg.RAX, result);
+    for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
+  }
+
+  rdtsc(cpu: Cpu): bigint {
+    // A 3 GHz TSC at one instruction per cycle; kernel/time/ replaces this with the timekeeper's TSC.
+    return BigInt(cpu.icount);
+  }
+
+  // ---- process end ----
+
+  /** exit/exit_group: the process is gone when the current instruction completes. */
+  exitProcess(code: number): void {
+    this.exit = { kind: 'exited', status: code & 0xff, code: code & 0xff };
+    this.engine.stopRequested = true;
+  }
+
+  /** Terminate by a signal's default action, with the line a kernel logs and the shell's status. */
+  killBySignal(signo: number, fault?: FaultSignal, detail = ''): void {
+    const message = SIGNAL_MESSAGES[signo] ?? signalName(signo);
+    const core = defaultAction(signo) === 'core';
+    this.exit = { kind: 'signaled', status: 128 + signo, signo, message: message + (core ? ' (core dumped)' : ''), fault };
+    if (detail) this.options.diag(detail);
+    for (const o of this.observers) o.signal?.(this, this.exit);
+    this.engine.stopRequested = true;
+  }
+
+  // ---- the fault door ----
+
+  /** A CPU exception: grow the stack, emulate a vsyscall, or deliver the signal Linux would. */
+  handleFault(f: GuestFault): void {
+    if (f.vector === Vector.PF && !(f.errorCode & PFErr.PRESENT) && this.mm.growStack(f.addr)) return;
+    if (this.vsyscallFault?.(f)) return;
+    const sig = faultToSignal(f);
+    this.killBySignal(sig.signo, sig, this.faultLine(f, sig));
+  }
+
+  /** Maps the vDSO, vvar and vsyscall pages at exec; returns the vDSO base for AT_SYSINFO_EHDR (0: none). */
+  mapSpecialPages: ((layout: Layout) => number) | null = null;
+
+  /** AT_HWCAP: CPUID leaf 1 EDX of the CPU colonel presents (what x86-64 Linux passes). */
+  hwcap(): number {
+    return this.hwcapValue;
+  }
+  hwcapValue = 0x07008111; // fpu tsc cx8 cmov fxsr sse sse2
+
+  /** Hook for the vsyscall page's emulation (kernel/vsyscall.ts installs it). */
+  vsyscallFault: ((f: GuestFault) => boolean) | null = null;
+  /** Hook for the disassembler, to name the faulting instruction (lib installs it to keep layers apart). */
+  describeInsn: ((addr: number) => string) | null = null;
+
+  /** The kernel's log line for a fatal fault, as dmesg shows it (arch/x86/mm/fault.c show_signal_msg). */
+  faultLine(f: GuestFault, sig: FaultSignal): string {
+    const name = this.exePath.split('/').pop() || 'guest';
+    const ip = hex(f.rip).padStart(16, '0');
+    const sp = hex(this.cpu.getS(Reg.RSP)).padStart(16, '0');
+    const what = sig.signo === 11 && f.vector === Vector.PF ? `segfault at ${hex(f.addr)} ip ${ip} sp ${sp} error ${f.errorCode.toString(16)}`
+      : f.vector === Vector.GP ? `general protection fault ip:${hex(f.rip)} sp:${hex(this.cpu.getS(Reg.RSP))} error:0`
+      : f.vector === Vector.UD ? `trap invalid opcode ip:${hex(f.rip)} sp:${hex(this.cpu.getS(Reg.RSP))} error:0`
+      : f.vector === Vector.DE ? `trap divide error ip:${hex(f.rip)} sp:${hex(this.cpu.getS(Reg.RSP))} error:0`
+      : `trap ${f.vector} ip:${hex(f.rip)}`;
+    const vma = this.mm.find(f.rip);
+    const where = vma ? ` in ${vma.name.split('/').pop() || 'anon'}[${hex(vma.start)}+${hex(vma.end - vma.start)}]` : '';
+    const insn = this.describeInsn?.(f.rip) ?? '';
+    return `colonel: ${name}[${this.pid}]: ${what}${where}${insn ? ` code: ${insn}` : ''} -> ${signalName(sig.signo)}${f.detail && f.vector === Vector.UD ? ` (${f.detail})` : ''}`;
+  }
+
+  // ---- running ----
+
+  /** Instructions between timer ticks; kernel/time/ sets it from HZ and the clock rate. */
+  tickInsns = 4_000_000;
+  private nextTick = 0;
+  /** Called on every timer tick (update_vsyscall lives here). */
+  onTick: (() => void) | null = null;
+
+  /** Run until the process ends or `maxInsns` more instructions retire. */
+  run(maxInsns = Infinity): ExitInfo {
+    const stopAt = this.cpu.icount + maxInsns;
+    if (this.nextTick === 0) this.nextTick = this.cpu.icount + this.tickInsns;
+    while (!this.exit) {
+      const limit = Math.min(this.nextTick, stopAt);
+      const r = this.engine.run(limit);
+      if (r.kind === 'fault') this.handleFault(r.fault);
+      if (this.cpu.icount >= this.nextTick) {
+        this.nextTick += this.tickInsns;
+        this.onTick?.();
+        for (const o of this.observers) o.tick?.(this);
+      }
+      if (!this.exit && this.cpu.icount >= stopAt) return { kind: 'limit', status: 124 };
+    }
+    return this.exit;
+  }
+
+  // ---- file descriptors ----
+
+  /** The lowest free descriptor (POSIX). */
+  allocFd(f: OpenFile, min = 0): number {
+    let fd = min;
+    while (this.fds.has(fd)) fd++;
+    this.fds.set(fd, f);
+    return fd;
+  }
+
+  file(fd: number): OpenFile | undefined {
+    return this.fds.get(fd);
+  }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// colonel's command line: run, trace, step, vdso, demo. Every failure is one line on stderr and a
+// non-zero status; a JavaScript stack trace is printed only with COLONEL_DEBUG=1.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { createProcess, ExecError } from './api.js';
+
+function fail(message: string, status: number): never {
+  process.stderr.write(`colonel: ${message}\n`);
+  process.exit(status);
+}
+
+function parseSet(values: string[] | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values ?? []) {
+    const m = /^([a-z_][a-z0-9_]*)=(-?(?:0x[0-9a-f]+|\d+))$/i.exec(v);
+    if (!m) fail(`--set ${v}: expected NAME=NUMBER (e.g. vnotb=42)`, 2);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+interface CommonArgs {
+  clock: string;
+  seed?: number;
+  aslr: boolean;
+  set?: string[];
+  vdso: boolean;
+  vsyscall: string;
+  'max-insns'?: number;
+}
+
+function kernelOptions(argv: CommonArgs) {
+  const params = parseSet(argv.set);
+  for (const name of Object.keys(params)) if (name !== 'vnotb') fail(`--set ${name}: unknown kernel parameter (known: vnotb)`, 2);
+  return {
+    clock: argv.clock as 'virtual' | 'host',
+    // A user's run starts the virtual clock at the host's time, so `date` shows today.
+    epochNs: BigInt(Date.now()) * 1_000_000n,
+    seed: argv.aslr ? Math.floor(Math.random() * 2 ** 32) : argv.seed ?? null,
+    params,
+    vdso: argv.vdso,
+    vsyscall: argv.vsyscall as 'xonly' | 'emulate' | 'none',
+  };
+}
+
+function runCommand(argv: CommonArgs & { program: string; args?: string[] }): never {
+  let p;
+  try {
+    p = createProcess(argv.program, {
+      ...kernelOptions(argv),
+      argv: [argv.program, ...(argv.args ?? []).map(String)],
+      env: Object.entries(process.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
+      passthrough: true,
+    });
+  } catch (e) {
+    if (e instanceof ExecError) fail(e.message, e.status);
+    throw e;
+  }
+  const exit = p.kernel.run(argv['max-insns'] ?? Infinity);
+  if (exit.kind === 'signaled') process.stderr.write(`${exit.message}\n`);
+  if (exit.kind === 'limit') process.stderr.write(`colonel: instruction limit reached after ${p.kernel.cpu.icount} instructions\n`);
+  process.exit(exit.status);
+}
+
+function main(): void {
+  const common = (y: ReturnType<typeof yargs>) =>
+    y
+      .option('clock', { choices: ['virtual', 'host'], default: 'virtual', describe: 'virtual: time advances with instructions (repeatable); host: the real clocks' })
+      .option('seed', { type: 'number', describe: 'layout seed: a repeatable randomized address layout' })
+      .option('aslr', { type: 'boolean', default: false, describe: 'a random address layout, as Linux with ASLR' })
+      .option('set', { type: 'string', array: true, describe: 'set a kernel parameter, e.g. --set vnotb=42' })
+      .option('vdso', { type: 'boolean', default: true, describe: 'map the vDSO (--no-vdso: libc falls back to syscalls)' })
+      .option('vsyscall', { choices: ['xonly', 'emulate', 'none'], default: 'xonly', describe: 'vsyscall page mode, as the vsyscall= boot option' })
+      .option('max-insns', { type: 'number', describe: 'stop after this many instructions (exit status 124)' });
+  yargs(hideBin(process.argv))
+    .parserConfiguration({ 'unknown-options-as-args': true })
+    .scriptName('colonel')
+    .usage('$0 <command> [options]')
+    .command('run <program> [args..]', 'run an x86-64 Linux program', (y) => common(y as never).positional('program', { type: 'string', demandOption: true }).positional('args', { type: 'string', array: true }).strict(false), (a) => runCommand(a as never))
+    .command('demo', 'run the bundled demonstration', (y) => y, () => runCommand({ program: 'fixtures/core/hello', clock: 'virtual', aslr: false, vdso: true, vsyscall: 'xonly' } as never))
+    .demandCommand(1, 'name a command: run, trace, step, vdso or demo')
+    .strict()
+    .fail((msg, err) => {
+      if (err) throw err;
+      fail(msg, 2);
+    })
+    .help()
+    .parse();
+}
+
+try {
+  main();
+} catch (e) {
+  if (process.env.COLONEL_DEBUG) throw e;
+  fail(`internal error: ${(e as Error).message} (set COLONEL_DEBUG=1 for details)`, 70);
+}
