@@ -221,6 +221,7 @@ export class Decoder {
       d.disp = d.asize === 32 ? (d.next + d.disp) % 4294967296 : d.next + d.disp;
     }
     d.bytes = Uint8Array.from(raw);
+    if (row.select) d.exec = row.select(d);
     return d;
   }
 }

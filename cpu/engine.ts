@@ -14,8 +14,46 @@ import { pageOf } from './memory.js';
 import { ISA } from './isa/index.js';
 
 const MAX_BLOCK = 64;
+/** Executions after which a block is compiled into one function. */
+const HOT_BLOCK = 32;
+
+/** Index of the faulting instruction within a compiled block (written only on a fault). */
+let faultAt = 0;
+function setFaultAt(i: number): void {
+  faultAt = i;
+}
+
+/**
+ * Compile a block into one function that calls each instruction's exec directly. Every call site then
+ * sees one target, so V8 can inline the exec functions into the block; a local counter keeps faults
+ * precise without a store per instruction.
+ */
+function compileBlock(insns: Insn[]): (c: Cpu) => void {
+  const names: string[] = ['setFaultAt'];
+  const values: unknown[] = [setFaultAt];
+  let body = 'let i = 0;\ntry {\n';
+  const last = insns.length - 1;
+  for (let k = 0; k <= last; k++) {
+    names.push(`e${k}`, `d${k}`);
+    values.push(insns[k].exec, insns[k]);
+    if (k === last) body += `c.rip = d${k}.next;\n`;
+    body += `e${k}(c, d${k});\n`;
+    if (k !== last) body += `i = ${k + 1};\n`;
+  }
+  body += '} catch (x) { setFaultAt(i); throw x; }';
+  return new Function(...names, `"use strict"; return function block(c) {\n${body}\n};`)(...values) as (c: Cpu) => void;
+}
 
 export class Block {
+  /** False once a write or unmap dropped this block; chained predecessors must not enter it. */
+  valid = true;
+  /** The last two successors seen (taken and fall-through of a branch), to skip the cache lookup. */
+  succ1: Block | null = null;
+  succ2: Block | null = null;
+  /** Times executed by the interpreter loop; at HOT_BLOCK the block is compiled. */
+  runs = 0;
+  /** The compiled block: runs all instructions; on a fault stores the faulting index in `faultAt`. */
+  compiled: ((c: Cpu) => void) | null = null;
   constructor(
     readonly start: number,
     readonly insns: Insn[],
@@ -50,12 +88,17 @@ export class Engine {
   invalidatePage(p: number): void {
     const starts = this.pageBlocks.get(p);
     if (!starts) return;
-    for (const s of starts) this.blocks.delete(s);
+    for (const s of starts) {
+      const b = this.blocks.get(s);
+      if (b) b.valid = false;
+      this.blocks.delete(s);
+    }
     this.pageBlocks.delete(p);
   }
 
   /** Drop all decoded code (after execve, or when the ISA's behaviour is reconfigured). */
   flush(): void {
+    for (const b of this.blocks.values()) b.valid = false;
     this.blocks.clear();
     this.pageBlocks.clear();
   }
@@ -104,12 +147,22 @@ export class Engine {
   run(limit: number): StopReason {
     const c = this.cpu;
     this.stopRequested = false;
+    let prev: Block | null = null;
     while (c.icount < limit) {
       let b: Block;
-      try {
-        b = this.block(c.rip);
-      } catch (e) {
-        return this.faulted(e, c.rip);
+      const rip = c.rip;
+      if (prev !== null && prev.succ1 !== null && prev.succ1.start === rip && prev.succ1.valid) b = prev.succ1;
+      else if (prev !== null && prev.succ2 !== null && prev.succ2.start === rip && prev.succ2.valid) b = prev.succ2;
+      else {
+        try {
+          b = this.block(rip);
+        } catch (e) {
+          return this.faulted(e, rip);
+        }
+        if (prev !== null) {
+          prev.succ2 = prev.succ1;
+          prev.succ1 = b;
+        }
       }
       const insns = b.insns;
       const n = insns.length;
@@ -121,21 +174,33 @@ export class Engine {
         }
         break;
       }
-      let i = 0;
-      try {
-        for (const last = n - 1; i < last; i++) {
-          const d = insns[i];
-          d.exec(c, d);
+      const compiled = b.compiled;
+      if (compiled !== null) {
+        try {
+          compiled(c);
+        } catch (e) {
+          c.icount += faultAt;
+          return this.faulted(e, insns[faultAt].addr);
         }
-        const d = insns[i];
-        c.rip = d.next;
-        d.exec(c, d);
-      } catch (e) {
-        c.icount += i;
-        return this.faulted(e, insns[i].addr);
+      } else {
+        let i = 0;
+        try {
+          for (const last = n - 1; i < last; i++) {
+            const d = insns[i];
+            d.exec(c, d);
+          }
+          const d = insns[i];
+          c.rip = d.next;
+          d.exec(c, d);
+        } catch (e) {
+          c.icount += i;
+          return this.faulted(e, insns[i].addr);
+        }
+        if (++b.runs === HOT_BLOCK) b.compiled = compileBlock(insns);
       }
       c.icount += n;
       if (this.stopRequested) return { kind: 'stop' };
+      prev = b;
     }
     return this.stopRequested ? { kind: 'stop' } : { kind: 'limit' };
   }

@@ -3,10 +3,11 @@
 // CBW..CQO, LEAVE, SYSCALL, RDTSC, HLT, UD2, INT3).
 
 import type { Cpu } from '../cpu.js';
-import type { Insn } from '../insn.js';
+import type { Insn, ExecFn } from '../insn.js';
 import { CONDITION_NAMES, DF } from '../flags.js';
 import { GuestFault, Vector, generalProtection } from '../fault.js';
 import type { IsaRow, Operand } from './types.js';
+import { specialize } from '../specialize.js';
 import {
   ea, readRM8, readRM16, readRM32, readRM64, writeRM8, writeRM16, writeRM32, writeRM64, setReg32, setReg64,
   push64, pop64, rsp, setRsp,
@@ -57,7 +58,11 @@ function leaValue(c: Cpu, d: Insn): void {
   }
   if (d.index >= 0) {
     let il = r[2 * d.index], ih = r[2 * d.index + 1];
-    for (let k = d.scale; k > 1; k >>= 1) { ih = (ih << 1) | (il >>> 31); il <<= 1; }
+    if (d.scale !== 1) {
+      const sh = d.scale === 2 ? 1 : d.scale === 4 ? 2 : 3;
+      ih = (ih << sh) | (il >>> (32 - sh));
+      il <<= sh;
+    }
     const s = (lo >>> 0) + (il >>> 0);
     hi = (hi + ih + (s > 0xffffffff ? 1 : 0)) | 0;
     lo = s | 0;
@@ -65,9 +70,30 @@ function leaValue(c: Cpu, d: Insn): void {
   c.tlo = lo;
   c.thi = d.asize === 32 ? 0 : hi;
 }
+// Faster lea forms chosen per instance. The 32-bit result is the low half of the sum, so int32
+// arithmetic truncated with |0 is exact; 64-bit forms add in halves.
+function lea32(d: Insn): ExecFn {
+  if (d.ripRel) return (c, d) => setReg32(c, d.reg, d.disp | 0);
+  if (d.index < 0) return (c, d) => setReg32(c, d.reg, (c.r32[2 * d.base] + d.disp) | 0);
+  const sh = Math.log2(d.scale);
+  if (d.base < 0) return specialize(`lea32i:${sh}`, `(c, d) => setReg32(c, d.reg, ((c.r32[2 * d.index] << ${sh}) + d.disp) | 0)`, { setReg32 });
+  return specialize(`lea32bi:${sh}`, `(c, d) => setReg32(c, d.reg, (c.r32[2 * d.base] + (c.r32[2 * d.index] << ${sh}) + d.disp) | 0)`, { setReg32 });
+}
+function lea64(d: Insn): ExecFn {
+  if (d.asize === 32) return (c, d) => { leaValue(c, d); setReg64(c, d.reg, c.tlo, c.thi); };
+  if (d.ripRel) return (c, d) => setReg64(c, d.reg, d.disp | 0, Math.floor(d.disp / 4294967296) | 0);
+  if (d.index < 0) {
+    return (c, d) => {
+      const r = c.r32, b = 2 * d.base, disp = d.disp;
+      const s = (r[b] >>> 0) + (disp >>> 0);
+      setReg64(c, d.reg, s | 0, (r[b + 1] + (disp >> 31) + (s > 0xffffffff ? 1 : 0)) | 0);
+    };
+  }
+  return (c, d) => { leaValue(c, d); setReg64(c, d.reg, c.tlo, c.thi); };
+}
 row({ id: 'lea_r16_m', mnemonic: 'lea', opcode: 'o16 8D /r mod=mem', operands: ['r16', 'm'], exec: (c, d) => { leaValue(c, d); c.r16[4 * d.reg] = c.tlo; } });
-row({ id: 'lea_r32_m', mnemonic: 'lea', opcode: 'o32 8D /r mod=mem', operands: ['r32', 'm'], exec: (c, d) => { leaValue(c, d); setReg32(c, d.reg, c.tlo); } });
-row({ id: 'lea_r64_m', mnemonic: 'lea', opcode: 'o64 8D /r mod=mem', operands: ['r64', 'm'], exec: (c, d) => { leaValue(c, d); setReg64(c, d.reg, c.tlo, c.thi); } });
+row({ id: 'lea_r32_m', mnemonic: 'lea', opcode: 'o32 8D /r mod=mem', operands: ['r32', 'm'], exec: (c, d) => { leaValue(c, d); setReg32(c, d.reg, c.tlo); }, select: lea32 });
+row({ id: 'lea_r64_m', mnemonic: 'lea', opcode: 'o64 8D /r mod=mem', operands: ['r64', 'm'], exec: (c, d) => { leaValue(c, d); setReg64(c, d.reg, c.tlo, c.thi); }, select: lea64 });
 
 // ---- movzx, movsx, movsxd ----
 for (const s of SIZES) {
@@ -127,19 +153,29 @@ row({ id: 'call_rel32', mnemonic: 'call', opcode: 'E8 cd', operands: ['rel32'], 
 row({ id: 'call_rm64', mnemonic: 'call', opcode: 'd64 FF /2', operands: ['r/m64'], flow: 'call', exec: (c, d) => { const lo = readRM64(c, d); const target = c.thi * 4294967296 + (lo >>> 0); push64(c, d.next | 0, Math.floor(d.next / 4294967296)); c.rip = target; } });
 row({ id: 'ret', mnemonic: 'ret', opcode: 'C3', operands: [], flow: 'ret', exec: (c) => { const lo = pop64(c); c.rip = c.thi * 4294967296 + (lo >>> 0); } });
 row({ id: 'ret_imm16', mnemonic: 'ret', opcode: 'C2 iw', operands: ['imm16'], flow: 'ret', exec: (c, d) => { const lo = pop64(c); c.rip = c.thi * 4294967296 + (lo >>> 0); setRsp(c, rsp(c) + (d.imm & 0xffff)); } });
+/** Each condition code as an expression over the lazy flags (SDM vol. 1 B.1). */
+export const CONDITION_EXPR = [
+  'c.of() !== 0', 'c.of() === 0', 'c.cf() !== 0', 'c.cf() === 0', 'c.zf() !== 0', 'c.zf() === 0',
+  '(c.cf() | c.zf()) !== 0', '(c.cf() | c.zf()) === 0', 'c.sf() !== 0', 'c.sf() === 0', 'c.pf() !== 0', 'c.pf() === 0',
+  '(c.sf() !== 0) !== (c.of() !== 0)', '(c.sf() !== 0) === (c.of() !== 0)',
+  '(c.zf() !== 0 || (c.sf() !== 0) !== (c.of() !== 0))', '!(c.zf() !== 0 || (c.sf() !== 0) !== (c.of() !== 0))',
+];
+const CC_BIND = { readRM16, readRM32, readRM64, writeRM8, setReg32, setReg64 };
 for (let cc = 0; cc < 16; cc++) {
   const name = CONDITION_NAMES[cc];
   const h = (0x70 + cc).toString(16).toUpperCase();
   const h2 = (0x80 + cc).toString(16).toUpperCase();
-  row({ id: `j${name}_rel8`, mnemonic: `j${name}`, opcode: `${h} cb`, operands: ['rel8'], flow: 'branch', exec: (c, d) => { if (c.cond(cc)) c.rip = d.target; } });
-  row({ id: `j${name}_rel32`, mnemonic: `j${name}`, opcode: `0F ${h2} cd`, operands: ['rel32'], flow: 'branch', exec: (c, d) => { if (c.cond(cc)) c.rip = d.target; } });
+  const cond = CONDITION_EXPR[cc];
+  const jcc = specialize(`jcc:${cc}`, `(c, d) => { if (${cond}) c.rip = d.target; }`, {});
+  row({ id: `j${name}_rel8`, mnemonic: `j${name}`, opcode: `${h} cb`, operands: ['rel8'], flow: 'branch', flags: { read: 'oszapc' }, exec: jcc });
+  row({ id: `j${name}_rel32`, mnemonic: `j${name}`, opcode: `0F ${h2} cd`, operands: ['rel32'], flow: 'branch', flags: { read: 'oszapc' }, exec: jcc });
   const hs = (0x90 + cc).toString(16).toUpperCase();
-  row({ id: `set${name}_rm8`, mnemonic: `set${name}`, opcode: `0F ${hs} /r`, operands: ['r/m8'], exec: (c, d) => writeRM8(c, d, c.cond(cc) ? 1 : 0) });
+  row({ id: `set${name}_rm8`, mnemonic: `set${name}`, opcode: `0F ${hs} /r`, operands: ['r/m8'], exec: specialize(`setcc:${cc}`, `(c, d) => writeRM8(c, d, ${cond} ? 1 : 0)`, CC_BIND) });
   const hc = (0x40 + cc).toString(16).toUpperCase();
-  row({ id: `cmov${name}_r16_rm16`, mnemonic: `cmov${name}`, opcode: `o16 0F ${hc} /r`, operands: ['r16', 'r/m16'], exec: (c, d) => { const v = readRM16(c, d); if (c.cond(cc)) c.r16[4 * d.reg] = v; } });
+  row({ id: `cmov${name}_r16_rm16`, mnemonic: `cmov${name}`, opcode: `o16 0F ${hc} /r`, operands: ['r16', 'r/m16'], exec: specialize(`cmov16:${cc}`, `(c, d) => { const v = readRM16(c, d); if (${cond}) c.r16[4 * d.reg] = v; }`, CC_BIND) });
   // The 32-bit form zero-extends the destination even when the condition is false.
-  row({ id: `cmov${name}_r32_rm32`, mnemonic: `cmov${name}`, opcode: `o32 0F ${hc} /r`, operands: ['r32', 'r/m32'], exec: (c, d) => { const v = readRM32(c, d); setReg32(c, d.reg, c.cond(cc) ? v : c.r32[2 * d.reg]); } });
-  row({ id: `cmov${name}_r64_rm64`, mnemonic: `cmov${name}`, opcode: `o64 0F ${hc} /r`, operands: ['r64', 'r/m64'], exec: (c, d) => { const v = readRM64(c, d); if (c.cond(cc)) setReg64(c, d.reg, v, c.thi); } });
+  row({ id: `cmov${name}_r32_rm32`, mnemonic: `cmov${name}`, opcode: `o32 0F ${hc} /r`, operands: ['r32', 'r/m32'], exec: specialize(`cmov32:${cc}`, `(c, d) => { const v = readRM32(c, d); setReg32(c, d.reg, ${cond} ? v : c.r32[2 * d.reg]); }`, CC_BIND) });
+  row({ id: `cmov${name}_r64_rm64`, mnemonic: `cmov${name}`, opcode: `o64 0F ${hc} /r`, operands: ['r64', 'r/m64'], exec: specialize(`cmov64:${cc}`, `(c, d) => { const v = readRM64(c, d); if (${cond}) setReg64(c, d.reg, v, c.thi); }`, CC_BIND) });
 }
 function rcxCount(c: Cpu, d: Insn): number {
   // loop and jrcxz count in rcx (or ecx with a 67 prefix); returns the new count's zero-ness.

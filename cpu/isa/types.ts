@@ -2,7 +2,7 @@
 // the SDM's opcode tables and iced's InstructionDefs do: its encoding, operands, mnemonic, the flags it
 // touches and its semantics. The decoder, the disassembler and the executor are all driven by rows.
 
-import type { ExecFn } from '../insn.js';
+import type { ExecFn, Insn } from '../insn.js';
 
 /**
  * Operand kinds, named as in the SDM. Register operands come from ModRM.reg, or from the opcode's low
@@ -54,6 +54,11 @@ export interface IsaRow {
   /** Whether a lock prefix is allowed (else lock gives #UD). */
   lockable?: boolean;
   exec: ExecFn;
+  /**
+   * Optionally pick a faster exec for one decoded instance (register vs memory operand, the shape of
+   * an address). It must behave exactly as `exec` does for that instance.
+   */
+  select?: (d: Insn) => ExecFn;
 }
 
 /** What the decoder derives from a row's `opcode` string. */
@@ -81,7 +86,9 @@ export function parseEncoding(row: IsaRow): Encoding {
   const bad = (why: string) => new Error(`ISA row ${row.id}: ${why} in '${row.opcode}'`);
   for (const tok of row.opcode.trim().split(/\s+/)) {
     if (e.op < 0) {
-      if (tok === '66' || tok === 'F2' || tok === 'F3') e.prefix = parseInt(tok, 16) as 0x66 | 0xf2 | 0xf3;
+      const escaped = e.map !== 0 && !(e.map === 1 && (tok === '38' || tok === '3A'));
+      if (escaped && /^[0-9A-F]{2}$/.test(tok)) e.op = parseInt(tok, 16);
+      else if (tok === '66' || tok === 'F2' || tok === 'F3') e.prefix = parseInt(tok, 16) as 0x66 | 0xf2 | 0xf3;
       else if (tok === 'NP') e.prefix = -1;
       else if (tok === 'o16' || tok === 'o32' || tok === 'o64') e.osize = +tok.slice(1) as 16 | 32 | 64;
       else if (tok === 'REX.W') e.osize = 64;
