@@ -16,6 +16,8 @@ import { faultToSignal, defaultAction, SIGNAL_MESSAGES, signalName, type FaultSi
 import { SYSCALLS } from './syscalls/table.js';
 import type { SyscallRow } from './syscalls/types.js';
 import type { Layout } from './layout.js';
+import { defaultRlimits, RLIMIT, type Rlimit } from './rlimit.js';
+import { clockNs } from './clock.js';
 
 export interface KernelOptions {
   /** Realtime at boot, in ns since the epoch (tests fix it; `colonel run` uses the host's time). */
@@ -46,6 +48,8 @@ export interface KernelObserver {
   syscallExit?(k: Kernel, row: SyscallRow | undefined, nr: number, args: number[], result: number): void;
   signal?(k: Kernel, info: ExitInfo): void;
   tick?(k: Kernel): void;
+  /** An emulated call through the vsyscall page (no syscall instruction ran). */
+  vsyscall?(k: Kernel, name: string, nr: number, args: number[], result: number): void;
 }
 
 export class Kernel implements CpuHost {
@@ -70,6 +74,23 @@ export class Kernel implements CpuHost {
   readonly sigactions = new Map<number, Uint8Array>();
   sigmask = 0n;
   tidAddress = 0;
+
+  // ---- process state kept by the syscall layer (kernel/syscalls/) ----
+  /** Signals sent while blocked, bit signo-1; acted on when unblocked (kernel/syscalls/signal.ts). */
+  sigpending = 0n;
+  /** sigaltstack: the alternate signal stack (flags SS_DISABLE = 2: none). */
+  altstack = { sp: 0, size: 0, flags: 2 };
+  /** Descriptors with FD_CLOEXEC set: a flag of the descriptor, not of the open file it refers to. */
+  readonly cloexec = new Set<number>();
+  /** getrlimit/setrlimit: [soft, hard] per RLIMIT_* (kernel/rlimit.ts). RLIMIT_NOFILE caps allocFd. */
+  readonly rlimits: Rlimit[] = defaultRlimits();
+  umask = 0o022;
+  pgid = this.pid;
+  /** The session: the shell that started us leads it, as getppid() reports. */
+  sid = this.pid - 1;
+  robustList = 0;
+  /** Virtual time spent asleep: nanosleep advances the clock by this instead of sleeping the host. */
+  sleptNs = 0n;
 
   constructor(opts: KernelOptions = {}) {
     this.options = {
@@ -116,7 +137,13 @@ export class Kernel implements CpuHost {
 
   rdtsc(cpu: Cpu): bigint {
     // A 3 GHz TSC at one instruction per cycle; kernel/time/ replaces this with the timekeeper's TSC.
-    return BigInt(cpu.icount);
+    // Time slept (kernel/clock.ts) counts too, so the vDSO and the syscalls agree after a nanosleep.
+    return BigInt(cpu.icount) + this.sleptNs * 3n;
+  }
+
+  /** Nanoseconds on clock `id` (CLOCK_*), null for an invalid clock. The time syscalls read only this. */
+  clockNs(id: number): bigint | null {
+    return clockNs(this, id);
   }
 
   // ---- process end ----
@@ -205,12 +232,18 @@ export class Kernel implements CpuHost {
 
   // ---- file descriptors ----
 
-  /** The lowest free descriptor (POSIX). */
+  /** The lowest free descriptor (POSIX), or -EMFILE past RLIMIT_NOFILE. */
   allocFd(f: OpenFile, min = 0): number {
     let fd = min;
     while (this.fds.has(fd)) fd++;
+    if (fd >= this.fdLimit()) return -Errno.EMFILE;
     this.fds.set(fd, f);
     return fd;
+  }
+
+  /** Descriptors must be below this (RLIMIT_NOFILE's soft limit). */
+  fdLimit(): number {
+    return Number(this.rlimits[RLIMIT.NOFILE].cur);
   }
 
   file(fd: number): OpenFile | undefined {

@@ -34,6 +34,8 @@ export class AddressSpace {
   mmapBase = 0;
   /** Lowest address the stack may grow down to (stack top minus RLIMIT_STACK). */
   stackLimit = 0;
+  /** The vsyscall page: not a VMA of the process (a gate area), but listed last in maps. */
+  gate: Vma | null = null;
   /** Bytes a guest may have mapped at once (mmap and brk fail with ENOMEM past it). */
   memoryCap = 4 * 1024 ** 3;
 
@@ -159,11 +161,13 @@ export class AddressSpace {
   procMaps(): string {
     let out = '';
     for (const v of this.vmas) {
+      if (v === this.gate) continue;
       const perms = (v.prot & PROT_READ ? 'r' : '-') + (v.prot & PROT_WRITE ? 'w' : '-') + (v.prot & PROT_EXEC ? 'x' : '-') + (v.shared ? 's' : 'p');
       let line = `${hex8(v.start)}-${hex8(v.end)} ${perms} ${v.offset.toString(16).padStart(8, '0')} ${v.dev} ${v.inode} `;
       if (v.name) line = line.padEnd(73, ' ') + v.name;
       out += line + '\n';
     }
+    if (this.gate) out += `${hex8(this.gate.start)}-${hex8(this.gate.end)} ${this.gate.prot & PROT_READ ? 'r' : '-'}-${this.gate.prot & PROT_EXEC ? 'x' : '-'}p 00000000 00:00 0`.padEnd(73, ' ') + this.gate.name + '\n';
     return out;
   }
 }
