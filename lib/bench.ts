@@ -15,9 +15,9 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { name: 'intloop', binary: 'fixtures/bench/intloop', iterations: 6_000_000 },
-  { name: 'memstr', binary: 'fixtures/bench/memstr', iterations: 2_000 },
-  { name: 'calls', binary: 'fixtures/bench/calls', iterations: 400_000 },
+  { name: 'intloop', binary: 'fixtures/bench/intloop', iterations: 5_000_000 },
+  { name: 'memstr', binary: 'fixtures/bench/memstr', iterations: 6_000 },
+  { name: 'calls', binary: 'fixtures/bench/calls', iterations: 1_300_000 },
 ];
 
 interface Result {
