@@ -329,7 +329,8 @@ t.test('the vDSO arithmetic on the written page gives the timekeeper\'s time', a
 });
 
 t.test('readings are continuous across a tick, and exact at boot', async (t) => {
-  const tk = new Timekeeper({ epochNs: 1_704_067_200_000_000_000n });
+  t.same(new Timekeeper().ktime_get_clocktai_ts64(0n), new Timekeeper().ktime_get_real_ts64(0n), 'TAI = UTC until NTP sets the offset, as Linux boots');
+  const tk = new Timekeeper({ epochNs: 1_704_067_200_000_000_000n, taiOffset: 37 });
   t.same(tk.ktime_get_ts64(0n), { sec: 0n, nsec: 0n }, 'MONOTONIC is 0 at boot');
   t.same(tk.ktime_get_real_ts64(0n), { sec: 1_704_067_200n, nsec: 0n });
   t.same(tk.ktime_get_clocktai_ts64(0n), { sec: 1_704_067_237n, nsec: 0n }, 'TAI = UTC + 37 s');
@@ -350,6 +351,35 @@ t.test('readings are continuous across a tick, and exact at boot', async (t) => 
   t.throws(() => tk.tick(0n), /backwards/);
   t.equal(tk.tscFromInstructions(10), 10n);
   t.equal(new Timekeeper({ cyclesPerInstruction: 3 }).tscFromInstructions(10), 30n);
+});
+
+t.test('tscWhen finds the first TSC at which a clock reaches a time', async (t) => {
+  const tk = new Timekeeper({ epochNs: 1_704_067_200_333_333_333n, bootTsc: 77n });
+  tk.tick(tk.cycle_last + 3n * tk.cycle_interval + 5n);
+  const ge = (a: Timespec64, b: Timespec64) => a.sec > b.sec || (a.sec === b.sec && a.nsec >= b.nsec);
+  let seed = 99;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  let bad = 0;
+  for (let i = 0; i < 300; i++) {
+    for (const clk of [0, 1, 4, 7, 11]) {
+      const now = tk.readClock(clk, tk.cycle_last)!;
+      const ns = now.sec * 1_000_000_000n + now.nsec + BigInt(rand() % 50_000_000) * BigInt(1 + (i % 40));
+      const target = { sec: ns / 1_000_000_000n, nsec: ns % 1_000_000_000n };
+      const at = tk.tscWhen(clk, target)!;
+      if (!ge(tk.readClock(clk, at)!, target) || (at > tk.cycle_last && ge(tk.readClock(clk, at - 1n)!, target))) bad++;
+    }
+  }
+  t.equal(bad, 0, 'exact for the high-resolution clocks');
+  const mono = tk.ktime_get_ts64(tk.cycle_last);
+  const target = { sec: mono.sec, nsec: mono.nsec + 10_000_000n };
+  const at = tk.tscWhen(CLOCK.MONOTONIC_COARSE, target)!;
+  t.equal((at - tk.cycle_last) % tk.cycle_interval, 0n, 'a coarse clock wakes on a tick');
+  tk.tick(at);
+  t.ok(ge(tk.ktime_get_coarse_ts64(), target), 'and reads the target then');
+  t.equal(tk.tscWhen(CLOCK.PROCESS_CPUTIME_ID, target), null);
+  t.equal(tk.tscWhen(CLOCK.MONOTONIC, { sec: 0n, nsec: 0n }), tk.cycle_last, 'a time already past: now');
+  const total = (x: Timespec64) => x.sec * 1_000_000_000n + x.nsec;
+  t.ok(total(tk.readClock(1, tk.cycle_last + tk.cyclesForNs(1000n))!) - total(tk.readClock(1, tk.cycle_last)!) >= 1000n, 'cyclesForNs');
 });
 
 t.test('past max_cycles and before cycle_last the two sides still agree', async (t) => {

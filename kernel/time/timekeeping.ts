@@ -40,8 +40,11 @@ export const DEFAULT_EPOCH_NS = 1_704_067_200n * NSEC_PER_SEC;
 export const DEFAULT_TSC_HZ = 3_000_000_000;
 /** Virtual TSC cycles per retired instruction by default. */
 export const DEFAULT_CYCLES_PER_INSTRUCTION = 1;
-/** TAI - UTC since 2017-01-01 (Linux starts at 0 until ntpd or adjtimex sets it; colonel presets it). */
-export const DEFAULT_TAI_OFFSET = 37;
+/**
+ * TAI - UTC in seconds. Linux boots with 0 and keeps it until ntpd/chrony sets it through adjtimex
+ * (37 since 2017); colonel follows the boot state, so CLOCK_TAI == CLOCK_REALTIME by default.
+ */
+export const DEFAULT_TAI_OFFSET = 0;
 /** Linux: a clocksource whose mask is 64-bit is sized for 600 s between updates. */
 const MAXSEC = 600;
 
@@ -108,7 +111,7 @@ export interface TimekeeperOptions {
   epochNs?: bigint;
   /** TSC value at boot, where CLOCK_MONOTONIC reads 0. Default 0. */
   bootTsc?: bigint;
-  /** TAI - UTC in seconds. Default 37. */
+  /** TAI - UTC in seconds. Default 0, as Linux before NTP sets it (37 is the 2017+ value). */
   taiOffset?: number;
   /** sys_tz, as settimeofday(NULL, tz) would set it. Default UTC (0, 0). */
   tz?: { minuteswest: number; dsttime: number };
@@ -237,6 +240,41 @@ export class Timekeeper {
     this.xtime_sec = ts.sec;
     this.xtime_nsec = (ts.nsec << shift) | frac;
     return 0;
+  }
+
+  // ---- when will a clock read a given time (sleeps and timers) ----
+
+  /** TSC cycles after which every clock has advanced by at least `ns` nanoseconds. */
+  cyclesForNs(ns: bigint): bigint {
+    if (ns <= 0n) return 0n;
+    const m = BigInt(this.mult);
+    return ((ns << BigInt(this.shift)) + m - 1n) / m;
+  }
+
+  /**
+   * The first TSC value (not before cycle_last) at which clock `clockid` reads `target` or later:
+   * where an absolute sleep or timer on that clock expires. Exact for the high-resolution clocks
+   * (their reading is a step function of the TSC, and ticks do not change it). Coarse clocks only
+   * move at ticks, so for them it is the first tick at or after that point. It stays valid until
+   * do_settimeofday64() moves the realtime-based clocks. Null for clocks the timekeeper does not keep.
+   */
+  tscWhen(clockid: number, target: Timespec64): bigint | null {
+    const alias: Record<number, number> = {
+      [CLOCK.MONOTONIC_RAW]: CLOCK.MONOTONIC, [CLOCK.REALTIME_ALARM]: CLOCK.REALTIME, [CLOCK.BOOTTIME_ALARM]: CLOCK.BOOTTIME,
+      [CLOCK.REALTIME_COARSE]: CLOCK.REALTIME, [CLOCK.MONOTONIC_COARSE]: CLOCK.MONOTONIC,
+    };
+    const hres = alias[clockid] ?? clockid;
+    if (!(VDSO_HRES as readonly number[]).includes(hres)) return null;
+    // The reading at delta cycles is b.sec + floor((delta * mult + b.nsec) >> shift) ns, which reaches
+    // target exactly when delta * mult + b.nsec >= (target - b.sec) << shift.
+    const b = this.basetime(hres);
+    const need = (((target.sec - b.sec) * NSEC_PER_SEC + target.nsec) << BigInt(this.shift)) - b.nsec;
+    const m = BigInt(this.mult);
+    const at = need <= 0n ? this.cycle_last : this.cycle_last + (need + m - 1n) / m;
+    if (hres === clockid || !(VDSO_COARSE as readonly number[]).includes(clockid)) return at;
+    // A coarse clock shows the hres time of the last tick: wait for the first tick at or after `at`.
+    const ticks = (at - this.cycle_last + this.cycle_interval - 1n) / this.cycle_interval;
+    return this.cycle_last + ticks * this.cycle_interval;
   }
 
   // ---- what update_vsyscall() publishes ----
