@@ -78,6 +78,31 @@ export class Engine {
   private readonly pageBlocks = new Map<number, number[]>();
   /** Set by the host (from a syscall, say) to leave run() after the current instruction. */
   stopRequested = false;
+  /**
+   * Breakpoints: hooks called when execution reaches an address, before the instruction there runs.
+   * A hook may set stopRequested (run() then returns 'stop' with rip at the address) or do its work
+   * and let execution go on. Blocks are split so that every breakpoint starts a block.
+   */
+  private readonly breakpoints = new Map<number, (c: Cpu) => void>();
+
+  setBreakpoint(addr: number, hook: (c: Cpu) => void): void {
+    this.breakpoints.set(addr, hook);
+    this.dropBlocksContaining(addr);
+  }
+
+  clearBreakpoint(addr: number): void {
+    if (this.breakpoints.delete(addr)) this.dropBlocksContaining(addr);
+  }
+
+  hasBreakpoint(addr: number): boolean {
+    return this.breakpoints.has(addr);
+  }
+
+  private dropBlocksContaining(addr: number): void {
+    // A block that runs through addr must be split; dropping the blocks of its page is enough.
+    this.invalidatePage(pageOf(addr));
+    if (pageOf(addr - 16) !== pageOf(addr)) this.invalidatePage(pageOf(addr - 16));
+  }
 
   constructor(readonly cpu: Cpu) {
     this.decoder = new Decoder(opcodeTables(), cpu.mem);
@@ -127,7 +152,7 @@ export class Engine {
       }
       insns.push(d);
       a = d.next;
-      if ((d.row.flow ?? 'next') !== 'next' || insns.length >= MAX_BLOCK || pageOf(a) !== firstPage) break;
+      if ((d.row.flow ?? 'next') !== 'next' || insns.length >= MAX_BLOCK || pageOf(a) !== firstPage || this.breakpoints.has(a)) break;
     }
     b = new Block(addr, insns);
     this.blocks.set(addr, b);
@@ -162,6 +187,14 @@ export class Engine {
         if (prev !== null) {
           prev.succ2 = prev.succ1;
           prev.succ1 = b;
+        }
+      }
+      if (this.breakpoints.size !== 0) {
+        const hook = this.breakpoints.get(rip);
+        if (hook !== undefined) {
+          hook(c);
+          if (this.stopRequested) return { kind: 'stop' };
+          if (c.rip !== rip) { prev = null; continue; }
         }
       }
       const insns = b.insns;

@@ -52,3 +52,19 @@ t.test('a store to an unmapped address faults with the address', async (t) => {
   }
   t.equal(m.reg('rip'), 0x400000n, 'rip stays on the faulting instruction');
 });
+
+t.test('a breakpoint splits the block and its hook runs before the instruction', async (t) => {
+  // 48 ff c0 inc rax ; 48 ff c0 inc rax ; 48 ff c0 inc rax ; eb fe jmp .
+  const m = machine([0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0xeb, 0xfe]);
+  const seen: bigint[] = [];
+  m.engine.setBreakpoint(0x400006, (c) => { seen.push(c.get(0)); });
+  m.run(4);
+  t.same(seen, [2n], 'hook saw rax after two incs');
+  t.equal(m.reg('rax'), 3n);
+  m.engine.setBreakpoint(0x400009, () => { m.engine.stopRequested = true; });
+  m.engine.clearBreakpoint(0x400006);
+  m.set({ rip: 0x400000n, rax: 0n }).run(100);
+  t.equal(m.last?.kind, 'stop');
+  t.equal(m.reg('rip'), 0x400009n, 'stopped at the breakpoint, before the jmp');
+  t.equal(m.reg('rax'), 3n);
+});
