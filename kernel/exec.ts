@@ -9,6 +9,9 @@ import { parseElf, ElfError, ET_DYN, PT_LOAD, PT_PHDR, PT_GNU_STACK, PF_R, PF_W,
 import { pageDown, pageUp } from './mm.js';
 import { chooseLayout, type Layout } from './layout.js';
 import type { Kernel } from './kernel.js';
+import { mapVdso } from './vdso/map.js';
+import { vdso } from './vdso/vdso.js';
+import { mapVsyscall } from './vsyscall.js';
 
 export const AT = {
   NULL: 0, PHDR: 3, PHENT: 4, PHNUM: 5, PAGESZ: 6, BASE: 7, FLAGS: 8, ENTRY: 9, UID: 11, EUID: 12, GID: 13, EGID: 14,
@@ -100,8 +103,11 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
   const gnuStack = elf.phdrs.find((p) => p.type === PT_GNU_STACK);
   const stackProt = PROT_READ | PROT_WRITE | (gnuStack && gnuStack.flags & PF_X ? PROT_EXEC : 0);
 
-  // The vDSO and vsyscall page come from their own modules (kernel/vdso, kernel/vsyscall.ts).
-  const vdsoBase = k.mapSpecialPages?.(layout) ?? 0;
+  // The vDSO goes first at the top of the mmap area, as Linux maps it right after the program.
+  k.vdsoBase = 0;
+  const vdsoBase = k.options.vdso ? mapVdso(k, layout.mmapBase) : 0;
+  if (vdsoBase) k.mm.mmapBase = vdsoBase - vdso.vvarPages * 4096;
+  mapVsyscall(k, k.options.vsyscall);
 
   // ---- the initial stack (create_elf_tables) ----
   const enc = new TextEncoder();
@@ -166,5 +172,6 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
   c.setFlags(0x202, 0xffffffff);
   c.fsBase = 0;
   c.gsBase = 0;
+  c.tscAux = 0; // IA32_TSC_AUX = (node << 12) | cpu: colonel's one CPU is cpu 0 of node 0 (getcpu agrees)
   return { layout, entry: elf.entry + bias, loadBias: bias };
 }

@@ -15,9 +15,11 @@ import { Errno } from './errno.js';
 import { faultToSignal, defaultAction, SIGNAL_MESSAGES, signalName, type FaultSignal } from './signal.js';
 import { SYSCALLS } from './syscalls/table.js';
 import type { SyscallRow } from './syscalls/types.js';
-import type { Layout } from './layout.js';
 import { defaultRlimits, RLIMIT, type Rlimit } from './rlimit.js';
 import { clockNs } from './clock.js';
+import { Timekeeper } from './time/timekeeping.js';
+import { updateVsyscall, vvarView } from './time/vsyscall.js';
+import { VVAR_SIZE } from './vdso/datapage.js';
 
 export interface KernelOptions {
   /** Realtime at boot, in ns since the epoch (tests fix it; `colonel run` uses the host's time). */
@@ -92,6 +94,15 @@ export class Kernel implements CpuHost {
   /** Virtual time spent asleep: nanosleep advances the clock by this instead of sleeping the host. */
   sleptNs = 0n;
 
+  /** Timekeeping over the TSC (kernel/time/timekeeping.ts); its state is what vvar publishes. */
+  readonly tk: Timekeeper;
+  /** The vvar page, shared read-only with the guest at [vvar]; written only by update_vsyscall. */
+  readonly vvar = new Uint8Array(VVAR_SIZE);
+  readonly vvarView = vvarView(this.vvar);
+  /** Where the vDSO is mapped (AT_SYSINFO_EHDR), 0 when it is not. */
+  vdsoBase = 0;
+  private readonly hostBootNs = process.hrtime.bigint();
+
   constructor(opts: KernelOptions = {}) {
     this.options = {
       epochNs: opts.epochNs ?? 1_700_000_000_000_000_000n,
@@ -105,6 +116,9 @@ export class Kernel implements CpuHost {
     this.params = { vnotb: 666, ...opts.params };
     this.cpu.host = this;
     this.engine = new Engine(this.cpu);
+    const epochNs = this.options.clock === 'host' ? BigInt(Date.now()) * 1_000_000n : this.options.epochNs;
+    this.tk = new Timekeeper({ epochNs });
+    updateVsyscall(this.vvarView, this.tk, { vnotb: this.params.vnotb });
   }
 
   // ---- the syscall door ----
@@ -135,10 +149,17 @@ export class Kernel implements CpuHost {
     for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
   }
 
-  rdtsc(cpu: Cpu): bigint {
-    // A 3 GHz TSC at one instruction per cycle; kernel/time/ replaces this with the timekeeper's TSC.
-    // Time slept (kernel/clock.ts) counts too, so the vDSO and the syscalls agree after a nanosleep.
-    return BigInt(cpu.icount) + this.sleptNs * 3n;
+  /**
+   * The TSC: with the virtual clock, cycles of retired instructions plus cycles slept (nanosleep
+   * advances time without running); with the host clock, the host's monotonic time at the same rate.
+   */
+  tsc(): bigint {
+    if (this.options.clock === 'host') return ((process.hrtime.bigint() - this.hostBootNs) * BigInt(this.tk.tscHz)) / 1_000_000_000n;
+    return this.tk.tscFromInstructions(this.cpu.icount) + this.tk.cyclesForNs(this.sleptNs);
+  }
+
+  rdtsc(): bigint {
+    return this.tsc();
   }
 
   /** Nanoseconds on clock `id` (CLOCK_*), null for an invalid clock. The time syscalls read only this. */
@@ -174,9 +195,6 @@ export class Kernel implements CpuHost {
     this.killBySignal(sig.signo, sig, this.faultLine(f, sig));
   }
 
-  /** Maps the vDSO, vvar and vsyscall pages at exec; returns the vDSO base for AT_SYSINFO_EHDR (0: none). */
-  mapSpecialPages: ((layout: Layout) => number) | null = null;
-
   /** AT_HWCAP: CPUID leaf 1 EDX of the CPU colonel presents (what x86-64 Linux passes). */
   hwcap(): number {
     return this.hwcapValue;
@@ -206,25 +224,31 @@ export class Kernel implements CpuHost {
 
   // ---- running ----
 
-  /** Instructions between timer ticks; kernel/time/ sets it from HZ and the clock rate. */
-  tickInsns = 4_000_000;
-  private nextTick = 0;
-  /** Called on every timer tick (update_vsyscall lives here). */
-  onTick: (() => void) | null = null;
+  /**
+   * A timer tick (HZ times a second of guest time): the timekeeper advances and update_vsyscall
+   * rewrites vvar under its seqlock (kernel/time/vsyscall.ts), as Linux's tick handler does.
+   */
+  timerTick(): void {
+    if (this.tk.tick(this.tsc()) === 0) return;
+    updateVsyscall(this.vvarView, this.tk, { vnotb: this.params.vnotb });
+    for (const o of this.observers) o.tick?.(this);
+  }
+
+  /** Instructions until the next tick is due (at least 1). */
+  private insnsToTick(): number {
+    if (this.options.clock === 'host') return 1_000_000;
+    const cycles = this.tk.nextTickTsc - this.tsc();
+    return cycles <= 0n ? 1 : Math.ceil(Number(cycles) / this.tk.cyclesPerInstruction);
+  }
 
   /** Run until the process ends or `maxInsns` more instructions retire. */
   run(maxInsns = Infinity): ExitInfo {
     const stopAt = this.cpu.icount + maxInsns;
-    if (this.nextTick === 0) this.nextTick = this.cpu.icount + this.tickInsns;
     while (!this.exit) {
-      const limit = Math.min(this.nextTick, stopAt);
+      const limit = Math.min(this.cpu.icount + this.insnsToTick(), stopAt);
       const r = this.engine.run(limit);
       if (r.kind === 'fault') this.handleFault(r.fault);
-      if (this.cpu.icount >= this.nextTick) {
-        this.nextTick += this.tickInsns;
-        this.onTick?.();
-        for (const o of this.observers) o.tick?.(this);
-      }
+      if (this.tsc() >= this.tk.nextTickTsc) this.timerTick();
       if (!this.exit && this.cpu.icount >= stopAt) return { kind: 'limit', status: 124 };
     }
     return this.exit;
