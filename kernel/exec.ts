@@ -12,6 +12,7 @@ import type { Kernel } from './kernel.js';
 import { mapVdso } from './vdso/map.js';
 import { vdso } from './vdso/vdso.js';
 import { mapVsyscall } from './vsyscall.js';
+import { hostPath } from './fs/path.js';
 
 export const AT = {
   NULL: 0, PHDR: 3, PHENT: 4, PHNUM: 5, PAGESZ: 6, BASE: 7, FLAGS: 8, ENTRY: 9, UID: 11, EUID: 12, GID: 13, EGID: 14,
@@ -62,29 +63,12 @@ export function readProgram(file: string): { elf: ElfFile; stat: fs.Stats } {
   }
 }
 
-export interface ExecResult {
-  layout: Layout;
-  entry: number;
-  loadBias: number;
-}
-
-/** Load `file` into kernel k's (empty) address space and set up registers and stack. */
-export function execve(k: Kernel, file: string, argv: string[], envp: string[]): ExecResult {
-  const { elf, stat } = readProgram(file);
-  if (elf.interp !== null) {
-    throw new ExecError(126, `${file}: cannot execute: dynamically linked (interpreter ${elf.interp}); only static programs are supported so far`);
-  }
-  const layout = chooseLayout(k.options.seed);
-  const abs = path.resolve(file);
-  const bias = elf.type === ET_DYN ? layout.pieBase : 0;
+/**
+ * Map an ELF's PT_LOAD segments at `bias`: the file-backed pages carry the path (as /proc/self/maps
+ * shows them), the rest of a bss is anonymous. Returns the end of the highest segment.
+ */
+function loadSegments(k: Kernel, elf: ElfFile, bias: number, abs: string, stat: fs.Stats): number {
   const dev = `${((stat.dev >> 8) & 0xfff).toString(16).padStart(2, '0')}:${(stat.dev & 0xff).toString(16).padStart(2, '0')}`;
-
-  k.exePath = abs;
-  k.argv = argv;
-  k.mm.mmapBase = layout.mmapBase;
-  k.engine.flush();
-
-  // PT_LOAD segments: the file-backed pages carry the path; the rest of a bss is anonymous.
   let end = 0;
   const loads = elf.phdrs.filter((p) => p.type === PT_LOAD);
   for (const ph of loads) {
@@ -96,16 +80,61 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
     if (memEnd > fileEnd) k.mm.mapRegion(fileEnd, memEnd - fileEnd, prot, '');
     end = Math.max(end, ph.vaddr + bias + ph.memsz);
   }
+  // Copy after mapping, so that segments sharing a page both land.
   for (const ph of loads) k.mem.poke(ph.vaddr + bias, elf.bytes.subarray(ph.offset, ph.offset + ph.filesz));
+  return end;
+}
 
+export interface ExecResult {
+  layout: Layout;
+  entry: number;
+  loadBias: number;
+}
+
+/** Load `file` into kernel k's (empty) address space and set up registers and stack. */
+export function execve(k: Kernel, file: string, argv: string[], envp: string[]): ExecResult {
+  const { elf, stat } = readProgram(file);
+  // A dynamic program names its interpreter (ld.so); the kernel maps both and enters the interpreter.
+  let interp: { elf: ElfFile; stat: fs.Stats; path: string } | null = null;
+  if (elf.interp !== null) {
+    const ipath = hostPath(k, elf.interp);
+    try {
+      interp = { ...readProgram(ipath), path: elf.interp };
+    } catch (e) {
+      // What a shell says when the kernel cannot find the interpreter (execve's ENOENT).
+      if (e instanceof ExecError && e.status === 127) throw new ExecError(127, `${file}: cannot execute: required file not found (interpreter ${elf.interp})`);
+      throw e;
+    }
+    if (interp.elf.type !== ET_DYN) throw new ExecError(126, `${file}: cannot execute: interpreter ${elf.interp} is not a shared object`);
+  }
+  const layout = chooseLayout(k.options.seed);
+  const abs = path.resolve(file);
+  const bias = elf.type === ET_DYN ? layout.pieBase : 0;
+  k.exePath = abs;
+  k.argv = argv;
+  k.mm.mmapBase = layout.mmapBase;
+  k.engine.flush();
+
+  const end = loadSegments(k, elf, bias, abs, stat);
   k.mm.brkStart = k.mm.brk = pageUp(end) + layout.brkOffset;
+
+  // The interpreter goes at the top of the mmap area (load_elf_interp), the vDSO below it.
+  let interpBase = 0;
+  if (interp) {
+    const loads = interp.elf.phdrs.filter((p) => p.type === PT_LOAD);
+    const lo = Math.min(...loads.map((p) => pageDown(p.vaddr)));
+    const span = pageUp(Math.max(...loads.map((p) => p.vaddr + p.memsz))) - lo;
+    interpBase = k.mm.findFree(span) - lo;
+    loadSegments(k, interp.elf, interpBase, path.resolve(hostPath(k, interp.path)), interp.stat);
+    k.mm.mmapBase = interpBase + lo;
+  }
 
   const gnuStack = elf.phdrs.find((p) => p.type === PT_GNU_STACK);
   const stackProt = PROT_READ | PROT_WRITE | (gnuStack && gnuStack.flags & PF_X ? PROT_EXEC : 0);
 
   // The vDSO goes first at the top of the mmap area, as Linux maps it right after the program.
   k.vdsoBase = 0;
-  const vdsoBase = k.options.vdso ? mapVdso(k, layout.mmapBase) : 0;
+  const vdsoBase = k.options.vdso ? mapVdso(k, k.mm.mmapBase) : 0;
   if (vdsoBase) k.mm.mmapBase = vdsoBase - vdso.vvarPages * 4096;
   mapVsyscall(k, k.options.vsyscall);
 
@@ -131,6 +160,7 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
   const randomAddr = sp;
   pending.push([randomAddr, layout.random]);
 
+  const loads = elf.phdrs.filter((p) => p.type === PT_LOAD);
   const phdrAddr = (() => {
     const p = elf.phdrs.find((x) => x.type === PT_PHDR);
     if (p) return p.vaddr + bias;
@@ -141,7 +171,7 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
   if (vdsoBase) auxv.push([AT.SYSINFO_EHDR, vdsoBase]);
   auxv.push(
     [AT.MINSIGSTKSZ, 3632], [AT.HWCAP, k.hwcap()], [AT.PAGESZ, 4096], [AT.CLKTCK, 100], [AT.PHDR, phdrAddr], [AT.PHENT, 56],
-    [AT.PHNUM, elf.phnum], [AT.BASE, 0], [AT.FLAGS, 0], [AT.ENTRY, elf.entry + bias], [AT.UID, 0], [AT.EUID, 0], [AT.GID, 0],
+    [AT.PHNUM, elf.phnum], [AT.BASE, interpBase], [AT.FLAGS, 0], [AT.ENTRY, elf.entry + bias], [AT.UID, 0], [AT.EUID, 0], [AT.GID, 0],
     [AT.EGID, 0], [AT.SECURE, 0], [AT.RANDOM, randomAddr], [AT.HWCAP2, 0x2], [AT.EXECFN, execfn], [AT.PLATFORM, platform], [AT.NULL, 0],
   );
   k.auxv = auxv;
@@ -168,7 +198,7 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
   const c = k.cpu;
   c.r32.fill(0);
   c.setN(Reg.RSP, sp);
-  c.rip = elf.entry + bias;
+  c.rip = interp ? interp.elf.entry + interpBase : elf.entry + bias;
   c.setFlags(0x202, 0xffffffff);
   c.fsBase = 0;
   c.gsBase = 0;
