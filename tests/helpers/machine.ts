@@ -73,6 +73,21 @@ export class Machine {
     return this;
   }
 
+  /** Set xmm register n (0..15) to a 128-bit value (bit 0 = bit 0 of byte 0). */
+  setXmm(n: number, v: bigint): this {
+    const b = this.cpu.x8;
+    for (let i = 0; i < 16; i++) b[16 * n + i] = Number((BigInt.asUintN(128, v) >> BigInt(8 * i)) & 0xffn);
+    return this;
+  }
+
+  /** xmm register n as an unsigned 128-bit bigint. */
+  xmm(n: number): bigint {
+    const b = this.cpu.x8;
+    let v = 0n;
+    for (let i = 15; i >= 0; i--) v = (v << 8n) | BigInt(b[16 * n + i]);
+    return v;
+  }
+
   reg(name: RegName): bigint {
     if (name === 'rip') return BigInt.asUintN(64, BigInt(this.cpu.rip));
     if (name === 'rflags') return BigInt(this.cpu.getFlags());
