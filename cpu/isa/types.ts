@@ -21,7 +21,10 @@ export type Operand =
   | 'm32fp' | 'm64fp' | 'm80fp' | 'm16int' | 'm32int' | 'm64int' | 'ST(0)' | 'ST(i)'
   | 'm512' | 'm2byte'
   // string instruction operands, formatted as objdump does (es:[rdi], ds:[rsi])
-  | 'Xb' | 'Xw' | 'Xd' | 'Xq' | 'Yb' | 'Yw' | 'Yd' | 'Yq';
+  | 'Xb' | 'Xw' | 'Xd' | 'Xq' | 'Yb' | 'Yw' | 'Yd' | 'Yq'
+  // the absolute address of mov A0..A3 (read as an `io` immediate), printed `ds:0x...`, and xlat's
+  // table operand, printed `BYTE PTR ds:[rbx]`
+  | 'moffs8' | 'moffs16' | 'moffs32' | 'moffs64' | 'XLAT';
 
 /** Control flow: the engine ends a decoded block after any row that is not 'next'. */
 export type Flow = 'next' | 'jump' | 'branch' | 'call' | 'ret' | 'syscall' | 'stop';
@@ -59,6 +62,22 @@ export interface IsaRow {
    * an address). It must behave exactly as `exec` does for that instance.
    */
   select?: (d: Insn) => ExecFn;
+  /** Disassembly hints, for a row whose mnemonic and operand kinds alone do not print as objdump does. */
+  intel?: IntelHints;
+}
+
+/**
+ * How the disassembler (disasm.ts) prints a row when the generic rules do not fit. Most rows need none:
+ * the mnemonic, the operand kinds and the encoding say enough.
+ */
+export interface IntelHints {
+  /** The mnemonic objdump prints, when it differs from `mnemonic` (e.g. `movs` for a row named movsq). */
+  mnemonic?: string;
+  /**
+   * How the first immediate prints: 'sx' sign-extended to the operand size, 'zx' as the bits encoded.
+   * Default: imm32 and the imm8 of opcodes 6A, 6B and 83 are 'sx', other immediates 'zx'.
+   */
+  imm?: 'sx' | 'zx';
 }
 
 /** What the decoder derives from a row's `opcode` string. */
