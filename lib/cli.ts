@@ -16,7 +16,10 @@ function parseSet(values: string[] | undefined): Record<string, number> {
   for (const v of values ?? []) {
     const m = /^([a-z_][a-z0-9_]*)=(-?(?:0x[0-9a-f]+|\d+))$/i.exec(v);
     if (!m) fail(`--set ${v}: expected NAME=NUMBER (e.g. vnotb=42)`, 2);
-    out[m[1]] = Number(m[2]);
+    // Number('-0x10') is NaN, so take the sign apart; past 2^53 a number would silently round.
+    const n = m[2].startsWith('-') ? -Number(m[2].slice(1)) : Number(m[2]);
+    if (!Number.isSafeInteger(n)) fail(`--set ${v}: ${m[2]} is out of range (|value| <= 2^53 - 1)`, 2);
+    out[m[1]] = n;
   }
   return out;
 }
@@ -70,7 +73,7 @@ function main(): void {
       .option('clock', { choices: ['virtual', 'host'], default: 'virtual', describe: 'virtual: time advances with instructions (repeatable); host: the real clocks' })
       .option('seed', { type: 'number', describe: 'layout seed: a repeatable randomized address layout' })
       .option('aslr', { type: 'boolean', default: false, describe: 'a random address layout, as Linux with ASLR' })
-      .option('set', { type: 'string', array: true, describe: 'set a kernel parameter, e.g. --set vnotb=42' })
+      .option('set', { type: 'string', array: true, nargs: 1, describe: 'set a kernel parameter, e.g. --set vnotb=42' })
       .option('vdso', { type: 'boolean', default: true, describe: 'map the vDSO (--no-vdso: libc falls back to syscalls)' })
       .option('vsyscall', { choices: ['xonly', 'emulate', 'none'], default: 'xonly', describe: 'vsyscall page mode, as the vsyscall= boot option' })
       .option('max-insns', { type: 'number', describe: 'stop after this many instructions (exit status 124)' });
@@ -84,7 +87,7 @@ function main(): void {
     .strict()
     .fail((msg, err) => {
       if (err) throw err;
-      fail(msg, 2);
+      fail(msg.replace(/\s*\n\s*/g, ' '), 2); // yargs puts some messages on several lines
     })
     .help()
     .parse();
