@@ -1,14 +1,85 @@
-// Process-level syscalls: exit, identity, arch_prctl, set_tid_address, uname, resource limits
-// (linux/kernel/exit.c, sys.c, arch/x86/kernel/process_64.c).
+// Process-level syscalls: exit, identity, arch_prctl, set_tid_address, uname, resource limits,
+// process groups, the scheduler's CPU affinity, and the calls that would need a second process
+// (linux/kernel/exit.c, sys.c, fork.c, sched/core.c, arch/x86/kernel/process_64.c).
+//
+// colonel runs one single-threaded process on one CPU: fork, clone, execve and wait4 are explicit
+// rows that say so (ENOSYS, or ECHILD for wait), and the affinity calls see exactly CPU 0.
 
 import { Reg } from '../../cpu/cpu.js';
 import { Errno } from '../errno.js';
-import { copyToUser, StructWriter, putUser64 } from '../uaccess.js';
+import { copyFromUser, copyToUser, StructWriter, putUser64, putUser32 } from '../uaccess.js';
+import { NR_OPEN, RLIMIT, RLIM_NLIMITS } from '../rlimit.js';
+import type { Kernel } from '../kernel.js';
 import { a, type SyscallRow } from './types.js';
 
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
 
 export const UTSNAME = { sysname: 'Linux', nodename: 'colonel', release: '6.12.0-colonel', version: '#1 SMP PREEMPT_DYNAMIC colonel', machine: 'x86_64', domainname: '(none)' };
+
+/** The memory cap before any RLIMIT_AS lowered it (restored when the limit is raised again). */
+const baseMemoryCap = new WeakMap<Kernel, number>();
+
+/** Apply a limit colonel enforces: the descriptor cap, stack growth, the mapping cap. */
+function applyRlimit(k: Kernel, res: number, cur: bigint): void {
+  if (res === RLIMIT.STACK) {
+    const stack = k.mm.vmas.find((v) => v.name === '[stack]');
+    if (stack) k.mm.stackLimit = cur >= BigInt(stack.end) ? 0 : stack.end - Number(cur);
+  } else if (res === RLIMIT.AS) {
+    if (!baseMemoryCap.has(k)) baseMemoryCap.set(k, k.mm.memoryCap);
+    const base = baseMemoryCap.get(k)!;
+    k.mm.memoryCap = cur >= BigInt(base) ? base : Number(cur);
+  }
+}
+
+/** The core of getrlimit/setrlimit/prlimit64: struct rlimit64 is {u64 rlim_cur; u64 rlim_max}. */
+function sysPrlimit(k: Kernel, pid: number, res: number, newAddr: number, oldAddr: number): number {
+  if (pid !== 0 && pid !== k.pid) return -Errno.ESRCH;
+  if (res < 0 || res >= RLIM_NLIMITS) return -Errno.EINVAL;
+  const old = { ...k.rlimits[res] };
+  if (newAddr) {
+    const v = new DataView(copyFromUser(k, newAddr, 16).buffer);
+    const cur = v.getBigUint64(0, true), max = v.getBigUint64(8, true);
+    if (cur > max) return -Errno.EINVAL;
+    // The process is root, so it may raise hard limits too; the descriptor cap is fs.nr_open.
+    if (res === RLIMIT.NOFILE && max > BigInt(NR_OPEN)) return -Errno.EPERM;
+    k.rlimits[res] = { cur, max };
+    applyRlimit(k, res, cur);
+  }
+  if (oldAddr) copyToUser(k, oldAddr, new StructWriter(16).u64(0, old.cur).u64(8, old.max).bytes);
+  return 0;
+}
+
+const isSelf = (k: Kernel, pid: number) => pid === 0 || pid === k.pid;
+/** sizeof(cpumask_t) for one CPU: one unsigned long. */
+const CPUMASK_SIZE = 8;
+
+function sysSchedGetaffinity(k: Kernel, pid: number, len: number, mask: number): number {
+  if (!isSelf(k, pid)) return -Errno.ESRCH;
+  if (len < CPUMASK_SIZE || len % 8 !== 0) return -Errno.EINVAL;
+  copyToUser(k, mask, new StructWriter(CPUMASK_SIZE).u64(0, 1).bytes);
+  return CPUMASK_SIZE;
+}
+
+function sysSchedSetaffinity(k: Kernel, pid: number, len: number, mask: number): number {
+  if (!isSelf(k, pid)) return -Errno.ESRCH;
+  const bytes = copyFromUser(k, mask, Math.max(0, Math.min(len, CPUMASK_SIZE)));
+  // The new mask is intersected with the online CPUs: it must contain CPU 0, the only one.
+  return bytes.length > 0 && bytes[0] & 1 ? 0 : -Errno.EINVAL;
+}
+
+function sysSetpgid(k: Kernel, pid: number, pgid: number): number {
+  if (pid !== 0 && pid !== k.pid) return -Errno.ESRCH;
+  if (pgid < 0) return -Errno.EINVAL;
+  if (pgid === 0) pgid = k.pid;
+  if (k.sid === k.pid) return -Errno.EPERM; // a session leader cannot move
+  if (pgid !== k.pid && pgid !== k.pgid) return -Errno.EPERM; // no other group exists in our session
+  k.pgid = pgid;
+  return 0;
+}
+
+const WAIT_OPTIONS = 0x1 | 0x2 | 0x8 | 0x01000000 | 0x20000000 | 0x40000000 | 0x80000000; // WNOHANG WUNTRACED WCONTINUED WEXITED __WNOTHREAD __WALL __WCLONE
+
+const noSecondProcess = 'one process for now: no fork, clone or exec of another program';
 
 export const PROCESS_SYSCALLS: SyscallRow[] = [
   { nr: 60, name: 'exit', args: [a('status', 'int')], ret: 'none', status: 'full', classes: ['process'], note: 'single-threaded: ends the process', handler: (k, code) => { k.exitProcess(code); return 0; } },
@@ -32,6 +103,83 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
       }
     },
   },
+  { nr: 118, name: 'getresuid', args: [a('ruid', 'unsigned_out'), a('euid', 'unsigned_out'), a('suid', 'unsigned_out')], ret: 'int', status: 'full', classes: ['creds'], handler: (k, r, e, s) => { for (const p of [r, e, s]) putUser32(k, p, 0); return 0; } },
+  { nr: 120, name: 'getresgid', args: [a('rgid', 'unsigned_out'), a('egid', 'unsigned_out'), a('sgid', 'unsigned_out')], ret: 'int', status: 'full', classes: ['creds'], handler: (k, r, e, s) => { for (const p of [r, e, s]) putUser32(k, p, 0); return 0; } },
+  { nr: 115, name: 'getgroups', args: [a('size', 'int'), a('list', 'ptr')], ret: 'int', status: 'full', classes: ['creds'], handler: (_k, size) => (size < 0 ? -Errno.EINVAL : 0) },
+  { nr: 95, name: 'umask', args: [a('mask', 'mode')], ret: 'int', status: 'full', handler: (k, mask) => { const old = k.umask; k.umask = mask & 0o777; return old; } },
+  { nr: 111, name: 'getpgrp', args: [], ret: 'int', status: 'full', classes: ['process'], handler: (k) => k.pgid },
+  { nr: 121, name: 'getpgid', args: [a('pid', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, pid) => (isSelf(k, pid | 0) ? k.pgid : -Errno.ESRCH) },
+  { nr: 124, name: 'getsid', args: [a('pid', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, pid) => (isSelf(k, pid | 0) ? k.sid : -Errno.ESRCH) },
+  { nr: 109, name: 'setpgid', args: [a('pid', 'int'), a('pgid', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, pid, pgid) => sysSetpgid(k, pid | 0, pgid | 0) },
+  {
+    nr: 112, name: 'setsid', args: [], ret: 'int', status: 'full', classes: ['process'],
+    handler: (k) => {
+      if (k.pgid === k.pid) return -Errno.EPERM; // a group leader cannot start a session
+      k.sid = k.pgid = k.pid;
+      return k.pid;
+    },
+  },
+  {
+    nr: 97, name: 'getrlimit', args: [a('resource', 'resource'), a('rlim', 'rlimit_out')], ret: 'int', status: 'full', classes: ['process'],
+    note: 'NOFILE, STACK and AS are enforced; the rest are recorded', handler: (k, res, old) => sysPrlimit(k, 0, res | 0, 0, old),
+  },
+  {
+    nr: 160, name: 'setrlimit', args: [a('resource', 'resource'), a('rlim', 'rlimit_in')], ret: 'int', status: 'full', classes: ['process'],
+    note: 'NOFILE, STACK and AS are enforced; the rest are recorded', handler: (k, res, rl) => sysPrlimit(k, 0, res | 0, rl, 0),
+  },
+  {
+    nr: 302, name: 'prlimit64', args: [a('pid', 'int'), a('resource', 'resource'), a('new_limit', 'rlimit_in'), a('old_limit', 'rlimit_out')], ret: 'int', status: 'full', classes: ['process'],
+    note: 'NOFILE, STACK and AS are enforced; the rest are recorded', handler: (k, pid, res, n, o) => sysPrlimit(k, pid | 0, res | 0, n, o),
+  },
+  {
+    nr: 204, name: 'sched_getaffinity', args: [a('pid', 'int'), a('cpusetsize', 'size'), a('mask', 'cpuset_out')], ret: 'int', status: 'full', classes: ['process'],
+    note: 'one CPU: the mask is {0}', handler: (k, pid, len, mask) => sysSchedGetaffinity(k, pid | 0, len, mask),
+  },
+  {
+    nr: 203, name: 'sched_setaffinity', args: [a('pid', 'int'), a('cpusetsize', 'size'), a('mask', 'hex')], ret: 'int', status: 'full', classes: ['process'],
+    note: 'one CPU: a mask with CPU 0 is accepted, any other is EINVAL', handler: (k, pid, len, mask) => sysSchedSetaffinity(k, pid | 0, len, mask),
+  },
+  { nr: 24, name: 'sched_yield', args: [], ret: 'int', status: 'full', handler: () => 0 },
+  {
+    nr: 309, name: 'getcpu', args: [a('cpu', 'unsigned_out'), a('node', 'unsigned_out'), a('tcache', 'ptr')], ret: 'int', status: 'full',
+    note: 'cpu 0, node 0: what the vDSO reads from IA32_TSC_AUX (set to 0 at exec)',
+    handler: (k, cpu, node) => {
+      if (cpu) putUser32(k, cpu, k.cpu.tscAux & 0xfff);
+      if (node) putUser32(k, node, k.cpu.tscAux >>> 12);
+      return 0;
+    },
+  },
+  {
+    nr: 273, name: 'set_robust_list', args: [a('head', 'ptr'), a('len', 'size')], ret: 'int', status: 'partial', classes: ['process'],
+    note: 'recorded; with one thread, nothing walks the list at exit', handler: (k, head, len) => (len !== 24 ? -Errno.EINVAL : ((k.robustList = head), 0)),
+  },
+  {
+    nr: 274, name: 'get_robust_list', args: [a('pid', 'int'), a('head_ptr', 'ptr'), a('len_ptr', 'ptr')], ret: 'int', status: 'full', classes: ['process'],
+    handler: (k, pid, headp, lenp) => {
+      if (!isSelf(k, pid | 0)) return -Errno.ESRCH;
+      putUser64(k, headp, k.robustList);
+      putUser64(k, lenp, 24);
+      return 0;
+    },
+  },
+  {
+    nr: 334, name: 'rseq', args: [a('rseq', 'ptr'), a('rseq_len', 'uint'), a('flags', 'hex'), a('sig', 'hex')], ret: 'int', status: 'enosys',
+    note: 'not registered: glibc then reads the CPU number from the vDSO (getcpu), which agrees with the getcpu syscall', handler: () => -Errno.ENOSYS,
+  },
+  {
+    nr: 61, name: 'wait4', args: [a('pid', 'int'), a('wstatus', 'ptr'), a('options', 'hex'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
+    note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, _pid, _st, options) => (options & ~WAIT_OPTIONS ? -Errno.EINVAL : -Errno.ECHILD),
+  },
+  {
+    nr: 247, name: 'waitid', args: [a('idtype', 'int'), a('id', 'int'), a('infop', 'ptr'), a('options', 'hex'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
+    note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, idtype, _id, _info, options) => (idtype < 0 || idtype > 3 || options & ~WAIT_OPTIONS || !(options & 0xe) ? -Errno.EINVAL : -Errno.ECHILD),
+  },
+  { nr: 56, name: 'clone', args: [a('flags', 'hex'), a('stack', 'ptr'), a('parent_tid', 'ptr'), a('child_tid', 'ptr'), a('tls', 'hex')], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
+  { nr: 435, name: 'clone3', args: [a('cl_args', 'ptr'), a('size', 'size')], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
+  { nr: 57, name: 'fork', args: [], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
+  { nr: 58, name: 'vfork', args: [], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
+  { nr: 59, name: 'execve', args: [a('pathname', 'path'), a('argv', 'ptr'), a('envp', 'ptr')], ret: 'int', status: 'enosys', classes: ['file', 'process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
+  { nr: 322, name: 'execveat', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('argv', 'ptr'), a('envp', 'ptr'), a('flags', 'atflags')], ret: 'int', status: 'enosys', classes: ['file', 'process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
   { nr: 218, name: 'set_tid_address', args: [a('tidptr', 'ptr')], ret: 'int', status: 'full', handler: (k, p) => { k.tidAddress = p; return k.pid; } },
   {
     nr: 63, name: 'uname', args: [a('buf', 'utsname_out')], ret: 'int', status: 'full',
