@@ -11,7 +11,7 @@ import { ISA } from '../cpu/isa/index.js';
 import { MISC_ROWS } from '../cpu/isa/misc.js';
 import {
   CpuidTable, cpuidTable, FEATURE_BITS, ALWAYS, VENDOR, BRAND, MAX_BASIC_LEAF, MAX_EXTENDED_LEAF,
-  canonicalFeature, unknownFeatures,
+  canonicalFeature, unknownFeatures, incompleteFeatures,
 } from '../cpu/isa/cpuid.js';
 
 const RW = PROT_READ | PROT_WRITE;
@@ -74,6 +74,8 @@ add('sti', [0xfb], {});
 add('in-al-dx', [0xec], {});
 add('in-eax-imm8', [0xe5, 0x80], {});
 add('out-dx-al', [0xee], {});
+add('in-ax-dx', [0x66, 0xed], {});
+add('ins-word', [0x66, 0x6d], { rdi: n(A) });
 add('outs', [0x6e], { rsi: n(A) });
 add('rep-ins', [0xf3, 0x6c], { rdi: n(A), rcx: 5n });
 // ---- fences, clflush ----
@@ -194,9 +196,11 @@ t.test('cpuid: vendor, max leaves, brand', async (t) => {
 t.test('cpuid: the feature bits are exactly the baseline plus what the ISA rows declare', async (t) => {
   t.same(unknownFeatures(ISA), [], 'every row feature has a CPUID bit');
   const declared = new Set(ISA.filter((r) => r.feature).map((r) => canonicalFeature(r.feature!)));
+  const incomplete = incompleteFeatures(ISA);
+  if (Object.keys(incomplete).length) t.comment(`declared but incomplete, so not advertised: ${JSON.stringify(incomplete)}`);
   const table = cpuidTable();
   for (const name of Object.keys(FEATURE_BITS)) {
-    const want = ALWAYS.includes(name) || declared.has(name);
+    const want = ALWAYS.includes(name) || (declared.has(name) && !incomplete[name]);
     const { leaf, reg, bit } = FEATURE_BITS[name];
     const regs = cpuidOf(leaf, 0);
     const got = (regs[['eax', 'ebx', 'ecx', 'edx'].indexOf(reg)] >>> bit) & 1;
@@ -233,6 +237,12 @@ t.test('cpuid: a row feature turns its bit on (table built from any rows)', asyn
   t.ok((table.lookup(1, 0)[2] >>> 23) & 1, 'CPUID.1:ECX[23]');
   t.ok(table.has('lzcnt') && (table.lookup(0x80000001, 0)[2] >>> 5) & 1, 'abm is the lzcnt bit');
   t.same(unknownFeatures([{ id: 'z', mnemonic: 'z', opcode: '90', operands: [], feature: 'warp-drive', exec: () => {} }]), ['warp-drive']);
+  // A feature of several instructions needs them all.
+  const bmi = (m: string) => ({ id: m, mnemonic: m, opcode: '90', operands: [], feature: 'bmi1', exec: () => {} });
+  const partial = new CpuidTable([bmi('tzcnt'), bmi('andn')]);
+  t.notOk(partial.has('bmi1'), 'bmi1 with tzcnt and andn only: not advertised');
+  t.same(incompleteFeatures([bmi('tzcnt'), bmi('andn')]), { bmi1: ['bextr', 'blsi', 'blsmsk', 'blsr'] });
+  t.ok(new CpuidTable(['andn', 'bextr', 'blsi', 'blsmsk', 'blsr', 'tzcnt'].map(bmi)).has('bmi1'), 'all six: advertised');
 });
 
 t.test('rows: mnemonics as objdump prints them', async (t) => {

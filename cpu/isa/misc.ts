@@ -1,6 +1,6 @@
 // Flags to and from the stack and AH, table lookup, stack frames, moffs moves, cpuid, fences, and the
 // instructions a user program may meet but not execute (SDM vol. 2: PUSHF/POPF, LAHF/SAHF, XLAT,
-// ENTER, MOV moffs, CPUID, INT n/INT1/INTO, IN/OUT/INS/OUTS, CLI/STI, LFENCE/MFENCE/SFENCE, CLFLUSH).
+// ENTER, MOV moffs, CPUID, INT n/INT1, IN/OUT/INS/OUTS, CLI/STI, LFENCE/MFENCE/SFENCE, CLFLUSH).
 //
 // Not here: fxsave/fxrstor/ldmxcsr/stmxcsr (0F AE /0../3, with the SSE rows); rdrand/rdseed (not
 // implemented, and so not advertised by cpuid).
@@ -124,24 +124,31 @@ row({
   },
 });
 row({ id: 'int1', mnemonic: 'int1', opcode: 'F1', operands: [], flow: 'stop', exec: () => { throw new GuestFault(Vector.DB, 0, 0, 'int1'); } });
-row({ id: 'into', mnemonic: 'into', opcode: 'CE', operands: [], flow: 'stop', exec: (c, d) => { throw new GuestFault(Vector.UD, d.addr, 0, 'into is invalid in 64-bit mode'); } });
+// into (CE) is invalid in 64-bit mode: no row, so the decoder raises #UD (and objdump prints (bad)).
 
 // ---- privileged at CPL 3 with IOPL 0 (and no I/O permission bitmap): #GP(0) ----
 const privileged = (id: string, mnemonic: string, opcode: string, operands: Operand[]): IsaRow => ({
   id, mnemonic, opcode, operands, flow: 'stop',
   exec: () => { throw generalProtection(`${mnemonic}: privileged instruction`); },
 });
+// The word/dword forms are 16-bit with 66 and 32-bit otherwise (REX.W does not widen them).
 row(privileged('in_al_imm8', 'in', 'E4 ib', ['AL', 'imm8']));
+row(privileged('in_ax_imm8', 'in', 'o16 E5 ib', ['AX', 'imm8']));
 row(privileged('in_eax_imm8', 'in', 'E5 ib', ['EAX', 'imm8']));
 row(privileged('out_imm8_al', 'out', 'E6 ib', ['imm8', 'AL']));
+row(privileged('out_imm8_ax', 'out', 'o16 E7 ib', ['imm8', 'AX']));
 row(privileged('out_imm8_eax', 'out', 'E7 ib', ['imm8', 'EAX']));
 row(privileged('in_al_dx', 'in', 'EC', ['AL', 'DX']));
+row(privileged('in_ax_dx', 'in', 'o16 ED', ['AX', 'DX']));
 row(privileged('in_eax_dx', 'in', 'ED', ['EAX', 'DX']));
 row(privileged('out_dx_al', 'out', 'EE', ['DX', 'AL']));
+row(privileged('out_dx_ax', 'out', 'o16 EF', ['DX', 'AX']));
 row(privileged('out_dx_eax', 'out', 'EF', ['DX', 'EAX']));
 row(privileged('ins_yb_dx', 'ins', '6C', ['Yb', 'DX']));
+row(privileged('ins_yw_dx', 'ins', 'o16 6D', ['Yw', 'DX']));
 row(privileged('ins_yd_dx', 'ins', '6D', ['Yd', 'DX']));
 row(privileged('outs_dx_xb', 'outs', '6E', ['DX', 'Xb']));
+row(privileged('outs_dx_xw', 'outs', 'o16 6F', ['DX', 'Xw']));
 row(privileged('outs_dx_xd', 'outs', '6F', ['DX', 'Xd']));
 row(privileged('cli', 'cli', 'FA', []));
 row(privileged('sti', 'sti', 'FB', []));
