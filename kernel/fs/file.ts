@@ -187,6 +187,7 @@ export class CapturedStream extends OpenFile {
   ) {
     super();
     this.path = path;
+    this.flags = input ? 0 : 1; // the read end of a pipe (O_RDONLY) or the write end (O_WRONLY)
   }
   read(len: number): Uint8Array | number {
     if (!this.input) return -Errno.EBADF;

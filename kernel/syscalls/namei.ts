@@ -207,6 +207,32 @@ function changeDir(k: Kernel, abs: string): number {
   }
 }
 
+/** symlink/symlinkat: the target is stored as given (not resolved). */
+function sysSymlinkat(k: Kernel, targetAddr: number, dirfd: number, linkAddr: number): number {
+  const target = strFromUser(k, targetAddr);
+  if (target === null) return -Errno.ENAMETOOLONG;
+  if (target === '') return -Errno.ENOENT;
+  return hostOp(k, dirfd, linkAddr, (h) => fs.symlinkSync(target, h));
+}
+
+const AT_SYMLINK_FOLLOW = 0x400;
+
+function sysLinkat(k: Kernel, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+  const to = userPathAt(k, newdirfd, newAddr);
+  if (typeof to === 'number') return to;
+  if (isProcPath(to)) return -Errno.EACCES;
+  return hostOp(k, olddirfd, oldAddr, (from) => {
+    // link(2) does not follow a final symlink unless AT_SYMLINK_FOLLOW: it links the link itself.
+    const src = flags & AT_SYMLINK_FOLLOW ? fs.realpathSync(from) : from;
+    fs.linkSync(src, hostPath(k, to));
+  });
+}
+
+function sysFchmodat(k: Kernel, dirfd: number, pathAddr: number, mode: number): number {
+  return hostOp(k, dirfd, pathAddr, (h) => fs.chmodSync(h, mode & 0o7777));
+}
+
 export const NAMEI_SYSCALLS: SyscallRow[] = [
   {
     nr: 2, name: 'open', args: [a('pathname', 'path'), a('flags', 'openflags'), a('mode', 'mode')], ret: 'fd', status: 'partial', classes: ['file', 'desc'],
@@ -248,6 +274,25 @@ export const NAMEI_SYSCALLS: SyscallRow[] = [
       if (fs.statSync(h).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
       fs.truncateSync(h, len);
     })),
+  },
+  { nr: 88, name: 'symlink', args: [a('target', 'path'), a('linkpath', 'path')], ret: 'int', status: 'full', classes: ['file'], handler: (k, tgt, lp) => sysSymlinkat(k, tgt, AT_FDCWD, lp) },
+  { nr: 266, name: 'symlinkat', args: [a('target', 'path'), a('newdirfd', 'dirfd'), a('linkpath', 'path')], ret: 'int', status: 'full', classes: ['file'], handler: (k, tgt, d, lp) => sysSymlinkat(k, tgt, d, lp) },
+  { nr: 86, name: 'link', args: [a('oldpath', 'path'), a('newpath', 'path')], ret: 'int', status: 'full', classes: ['file'], handler: (k, o, n) => sysLinkat(k, AT_FDCWD, o, AT_FDCWD, n, 0) },
+  {
+    nr: 265, name: 'linkat', args: [a('olddirfd', 'dirfd'), a('oldpath', 'path'), a('newdirfd', 'dirfd'), a('newpath', 'path'), a('flags', 'atflags')], ret: 'int', status: 'partial', classes: ['file'],
+    note: 'AT_EMPTY_PATH (linking an open file) is accepted but needs a path', handler: (k, od, o, nd, n, flags) => sysLinkat(k, od, o, nd, n, flags),
+  },
+  { nr: 90, name: 'chmod', args: [a('pathname', 'path'), a('mode', 'mode')], ret: 'int', status: 'full', classes: ['file'], handler: (k, p, mode) => sysFchmodat(k, AT_FDCWD, p, mode) },
+  { nr: 268, name: 'fchmodat', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('mode', 'mode')], ret: 'int', status: 'full', classes: ['file'], handler: (k, d, p, mode) => sysFchmodat(k, d, p, mode) },
+  {
+    nr: 91, name: 'fchmod', args: [a('fd', 'fd'), a('mode', 'mode')], ret: 'int', status: 'full', classes: ['desc'],
+    handler: (k, fd, mode) => {
+      const f = k.file(fd | 0);
+      if (!f) return -Errno.EBADF;
+      const h = f.hostFd();
+      if (h === null) return -Errno.EPERM;
+      try { fs.fchmodSync(h, mode & 0o7777); return 0; } catch (e) { return -errnoOf(e); }
+    },
   },
   { nr: 79, name: 'getcwd', args: [a('buf', 'outbuf', 1), a('size', 'size')], ret: 'int', status: 'full', classes: ['file'], handler: (k, buf, size) => sysGetcwd(k, buf, size) },
   {

@@ -77,7 +77,10 @@ function sysSetpgid(k: Kernel, pid: number, pgid: number): number {
   return 0;
 }
 
-const WAIT_OPTIONS = 0x1 | 0x2 | 0x8 | 0x01000000 | 0x20000000 | 0x40000000 | 0x80000000; // WNOHANG WUNTRACED WCONTINUED WEXITED __WNOTHREAD __WALL __WCLONE
+/** Options wait4 and waitid accept (kernel/exit.c): WNOHANG, WUNTRACED/WSTOPPED, WEXITED, WCONTINUED, WNOWAIT, __WNOTHREAD, __WALL, __WCLONE. */
+const W_THREADS = 0x20000000 | 0x40000000 | 0x80000000;
+const WAIT4_OPTIONS = 0x1 | 0x2 | 0x8 | W_THREADS;
+const WAITID_OPTIONS = 0x1 | 0x2 | 0x4 | 0x8 | 0x01000000 | W_THREADS;
 
 const noSecondProcess = 'one process for now: no fork, clone or exec of another program';
 
@@ -168,11 +171,11 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
   },
   {
     nr: 61, name: 'wait4', args: [a('pid', 'int'), a('wstatus', 'ptr'), a('options', 'hex'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
-    note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, _pid, _st, options) => (options & ~WAIT_OPTIONS ? -Errno.EINVAL : -Errno.ECHILD),
+    note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, _pid, _st, options) => (options & ~WAIT4_OPTIONS ? -Errno.EINVAL : -Errno.ECHILD),
   },
   {
     nr: 247, name: 'waitid', args: [a('idtype', 'int'), a('id', 'int'), a('infop', 'ptr'), a('options', 'hex'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
-    note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, idtype, _id, _info, options) => (idtype < 0 || idtype > 3 || options & ~WAIT_OPTIONS || !(options & 0xe) ? -Errno.EINVAL : -Errno.ECHILD),
+    note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, idtype, _id, _info, options) => (idtype < 0 || idtype > 3 || options & ~WAITID_OPTIONS || !(options & 0xe) ? -Errno.EINVAL : -Errno.ECHILD),
   },
   { nr: 56, name: 'clone', args: [a('flags', 'hex'), a('stack', 'ptr'), a('parent_tid', 'ptr'), a('child_tid', 'ptr'), a('tls', 'hex')], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
   { nr: 435, name: 'clone3', args: [a('cl_args', 'ptr'), a('size', 'size')], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
