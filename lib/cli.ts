@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createProcess, ExecError } from './api.js';
+import { seedDemo, vdsoCommand } from './vdso-cmd.js';
 
 function fail(message: string, status: number): never {
   process.stderr.write(`colonel: ${message}\n`);
@@ -82,7 +83,17 @@ function main(): void {
     .scriptName('colonel')
     .usage('$0 <command> [options]')
     .command('run <program> [args..]', 'run an x86-64 Linux program', (y) => common(y as never).positional('program', { type: 'string', demandOption: true }).positional('args', { type: 'string', array: true }).strict(false), (a) => runCommand(a as never))
-    .command('demo', 'run the bundled demonstration', (y) => y, () => runCommand({ program: 'fixtures/core/hello', clock: 'virtual', aslr: false, vdso: true, vsyscall: 'xonly' } as never))
+    .command('vdso [program] [args..]', 'the vDSO and vvar as a process sees them (--dump FILE, --symbols, --vvar)', (y) =>
+      common(y as never)
+        .positional('program', { type: 'string', describe: 'run this program first (else map the vDSO in an empty process)' })
+        .positional('args', { type: 'string', array: true })
+        .option('insns', { type: 'number', describe: 'run the program for this many instructions first' })
+        .option('dump', { type: 'string', describe: 'write the [vdso] mapping to FILE' })
+        .option('symbols', { type: 'boolean', describe: 'list the dynamic symbols as objdump -T does' })
+        .option('vvar', { type: 'boolean', describe: 'print the decoded [vvar] page' }),
+    (a) => process.exit(vdsoCommand(a as never, kernelOptions(a as never), (s) => process.stdout.write(s), fail)))
+    .command('demo', 'the seed end to end: number_of_the_beast, and the three roads counted', (y) => y, () =>
+      process.exit(seedDemo({ epochNs: BigInt(Date.now()) * 1_000_000n }, (s) => process.stdout.write(s))))
     .demandCommand(1, 'name a command: run, trace, step, vdso or demo')
     .strict()
     .fail((msg, err) => {
