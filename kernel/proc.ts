@@ -4,7 +4,7 @@
 // at open time. /proc/self is a link to /proc/<pid>; colonel has one process, so every other pid is
 // ENOENT.
 //
-//   /proc/cpuinfo            one CPU; flags from what CPUID advertises (cpuInfoSource)
+//   /proc/cpuinfo            one CPU; vendor, model and flags exactly as the CPUID instruction answers
 //   /proc/uptime, /proc/version, /proc/meminfo
 //   /proc/<pid>/maps         k.mm.procMaps() (fs/proc/task_mmu.c)
 //   /proc/<pid>/auxv         the auxiliary vector as exec built it, binary pairs of u64
@@ -20,6 +20,7 @@ import { MemoryDir, DT, type DirEntry } from './fs/dir.js';
 import { lexicalPath } from './fs/path.js';
 import { UTSNAME } from './syscalls/process.js';
 import { DEFAULT_TSC_HZ } from './time/timekeeping.js';
+import { cpuidTable, FEATURE_BITS, VENDOR, BRAND, SIGNATURE, MAX_BASIC_LEAF } from '../cpu/isa/cpuid.js';
 import type { Kernel } from './kernel.js';
 
 export type ProcNode =
@@ -27,7 +28,7 @@ export type ProcNode =
   | { kind: 'link'; path: string; target: () => string; file?: () => OpenFile | undefined }
   | { kind: 'dir'; path: string; entries: () => DirEntry[] };
 
-/** What /proc/cpuinfo says about the CPU; lib/platform.ts may fill it from the CPU's CPUID table. */
+/** What /proc/cpuinfo says about the CPU: what the CPUID instruction answers (cpu/isa/cpuid.ts). */
 export interface CpuInfo {
   vendor: string;
   modelName: string;
@@ -38,30 +39,31 @@ export interface CpuInfo {
   flags: (k: Kernel) => string[];
 }
 
-/** CPUID leaf 1 EDX bit names, as /proc/cpuinfo spells them. */
-const EDX_FLAGS: Record<number, string> = {
-  0: 'fpu', 1: 'vme', 2: 'de', 3: 'pse', 4: 'tsc', 5: 'msr', 6: 'pae', 7: 'mce', 8: 'cx8', 9: 'apic', 11: 'sep', 12: 'mtrr',
-  13: 'pge', 14: 'mca', 15: 'cmov', 16: 'pat', 17: 'pse36', 19: 'clflush', 23: 'mmx', 24: 'fxsr', 25: 'sse', 26: 'sse2', 28: 'ht',
-};
+/**
+ * Linux prints features in the order of its cpufeatures words (arch/x86/include/asm/cpufeatures.h):
+ * word 0 = CPUID.1:EDX, 1 = 80000001h:EDX, 4 = 1:ECX, 6 = 80000001h:ECX, 9 = (7,0):EBX,
+ * 16 = (7,0):ECX, 18 = (7,0):EDX; a few bits have their own names there.
+ */
+const WORD_OF = (leaf: number, reg: string): number =>
+  leaf === 1 ? (reg === 'edx' ? 0 : 4) : leaf === 0x80000001 ? (reg === 'edx' ? 1 : 6) : reg === 'ebx' ? 9 : reg === 'ecx' ? 16 : 18;
+const LINUX_NAME: Record<string, string> = { sse3: 'pni', lzcnt: 'abm', sha: 'sha_ni', prefetchw: '3dnowprefetch' };
 
-/** Flags from AT_HWCAP (leaf 1 EDX) plus the long-mode bits every x86-64 CPU has (syscall, lm). */
-export function hwcapFlags(k: Kernel): string[] {
-  const out: string[] = [];
-  const edx = k.hwcap();
-  for (let bit = 0; bit < 32; bit++) if (edx & (1 << bit) && EDX_FLAGS[bit]) out.push(EDX_FLAGS[bit]);
-  const at = (name: string, after: string) => out.splice(out.indexOf(after) + 1, 0, name);
-  if (out.includes('sse2')) at('syscall', 'sse2');
-  out.push('lm');
-  return out;
+/** The flags line: exactly the features CPUID advertises (cpu/isa/cpuid.ts), in Linux's order. */
+export function cpuidFlags(): string[] {
+  const table = cpuidTable();
+  return Object.entries(FEATURE_BITS)
+    .filter(([name]) => table.has(name))
+    .sort(([, x], [, y]) => WORD_OF(x.leaf, x.reg) - WORD_OF(y.leaf, y.reg) || x.bit - y.bit)
+    .map(([name]) => LINUX_NAME[name] ?? name);
 }
 
 export const cpuInfoSource: CpuInfo = {
-  vendor: 'GenuineIntel',
-  modelName: 'colonel x86-64 interpreter',
-  family: 6,
-  model: 0,
-  stepping: 0,
-  flags: hwcapFlags,
+  vendor: VENDOR,
+  modelName: BRAND,
+  family: ((SIGNATURE >> 8) & 0xf) + ((SIGNATURE >> 20) & 0xff),
+  model: ((SIGNATURE >> 4) & 0xf) | ((SIGNATURE >> 12) & 0xf0),
+  stepping: SIGNATURE & 0xf,
+  flags: () => cpuidFlags(),
 };
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -76,7 +78,7 @@ function cpuinfo(k: Kernel): string {
   const lines: [string, string | number][] = [
     ['processor', 0], ['vendor_id', c.vendor], ['cpu family', c.family], ['model', c.model], ['model name', c.modelName],
     ['stepping', c.stepping], ['cpu MHz', mhz.toFixed(3)], ['physical id', 0], ['siblings', 1], ['core id', 0], ['cpu cores', 1],
-    ['apicid', 0], ['fpu', 'yes'], ['fpu_exception', 'yes'], ['cpuid level', 1], ['wp', 'yes'], ['flags', c.flags(k).join(' ')],
+    ['apicid', 0], ['fpu', 'yes'], ['fpu_exception', 'yes'], ['cpuid level', MAX_BASIC_LEAF], ['wp', 'yes'], ['flags', c.flags(k).join(' ')],
     ['bogomips', (mhz * 2).toFixed(2)], ['clflush size', 64], ['cache_alignment', 64],
     ['address sizes', '48 bits physical, 48 bits virtual'], ['power management', ''],
   ];

@@ -20,6 +20,7 @@ import { OpenFile, MemoryFile, type StatInfo } from '../kernel/fs/file.js';
 import { PROT_READ, PROT_WRITE } from '../cpu/memory.js';
 import { Reg } from '../cpu/cpu.js';
 import { GuestFault } from '../cpu/fault.js';
+import { cpuidTable, VENDOR } from '../cpu/isa/cpuid.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
 const NATIVE = process.platform === 'linux' && process.arch === 'x64' && !process.env.COLONEL_NO_NATIVE;
@@ -329,7 +330,10 @@ t.test('/proc files are snapshots of the kernel state', async (t) => {
   t.match(status, new RegExp(`\\nPid:\\t${k.pid}\\n`), 'status Pid');
   const cpuinfo = Buffer.from(read('/proc/cpuinfo')).toString();
   t.match(cpuinfo, /^processor\t: 0\n/, 'one processor');
-  t.match(cpuinfo, /\nflags\t\t: .*\bsse2\b/, 'flags from CPUID');
+  const flags = / *\nflags\t\t: (.*)\n/.exec(cpuinfo)?.[1].split(' ') ?? [];
+  const linux: Record<string, string> = { sse3: 'pni', lzcnt: 'abm', sha: 'sha_ni', prefetchw: '3dnowprefetch' };
+  t.same(flags.slice().sort(), [...cpuidTable().features].map((f) => linux[f] ?? f).sort(), 'flags: exactly what CPUID advertises');
+  t.ok(cpuinfo.includes(`\nvendor_id\t: ${VENDOR}\n`), 'the vendor CPUID reports');
   const n = sys('readlink', str('/proc/self/exe'), BUF, 100);
   t.equal(Buffer.from(bytes(BUF, n)).toString(), '/usr/bin/example', 'readlink /proc/self/exe');
   t.equal(sys('open', str('/proc/self/nope'), 0, 0), -Errno.ENOENT);
