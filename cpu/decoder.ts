@@ -207,6 +207,7 @@ export class Decoder {
       if (k === 'b') { v = (next() << 24) >> 24; vh = v >> 31; }
       else if (k === 'w') { v = ((next() | (next() << 8)) << 16) >> 16; vh = v >> 31; }
       else if (k === 'd') { v = int32(next(), next(), next(), next()); vh = v >> 31; }
+      else if (adsz && map === 0 && opcode >= 0xa0 && opcode <= 0xa3) { v = int32(next(), next(), next(), next()); vh = 0; } // mov moffs: 4 bytes with 67
       else { v = int32(next(), next(), next(), next()); vh = int32(next(), next(), next(), next()); }
       if (nimm++ === 0) { d.imm = v; d.immHi = vh; } else d.imm2 = v;
     }

@@ -62,6 +62,7 @@ const ADDR = le(A + 0x123, 8);
 add('movabs-loads', [0x48, 0xa1, ...ADDR, 0xa0, ...le(A + 0x200, 8), 0x66, 0xa1, ...le(A + 0x301, 8)], { rax: -1n }, { steps: 3 });
 add('movabs-load-eax-zero-extends', [0xa1, ...ADDR], { rax: -1n });
 add('movabs-stores', [0xa2, ...le(A + 0x10, 8), 0x66, 0xa3, ...le(A + 0x21, 8), 0xa3, ...le(A + 0x33, 8), 0x48, 0xa3, ...le(A + 0xffd, 8)], { rax: 0x1122334455667788n }, { steps: 4 });
+add('mov-moffs-a32', [0x67, 0xa1, ...le(A + 0x124, 4), 0x67, 0x48, 0xa3, ...le(A + 0x400, 4), 0x67, 0x66, 0xa2, ...le(A + 0x501, 4)], { rax: -1n }, { steps: 3 });
 add('movabs-fault-unmapped', [0xa0, ...le(0x123456789, 8)], {});
 add('movabs-fault-noncanonical', [0x48, 0xa3, ...le(0x8000000000000000n, 8)], {});
 // ---- interrupts, privileged instructions ----
@@ -131,9 +132,10 @@ t.test('enter 0x20, 2 builds a nested frame', async (t) => {
   t.same([...m.peek(frame - 16, 8)], le(frame, 8), 'this frame');
 });
 
-t.test('movabs with a 67 prefix is refused (#UD) rather than misdecoded', async (t) => {
-  const m = machine([0x67, 0xa0, 0x10, 0x00, 0x60, 0x00, 0x00, 0x00, 0x00, 0x00]).step();
-  t.equal(m.last?.kind === 'fault' && m.last.fault.vector, 6);
+t.test('mov moffs with a 67 prefix has a 4-byte address', async (t) => {
+  // 67 a0 10 00 60 00    addr32 mov al,ds:0x600010 ; 90 nop
+  const m = machine([0x67, 0xa0, 0x10, 0x00, 0x60, 0x00, 0x90]).poke(DATA + 0x10, [0x5a]).step(2);
+  t.same(m.diff({ rax: 0x5an, rip: 0x400007n }), []);
 });
 
 t.test('movabs honours an fs override', async (t) => {

@@ -50,7 +50,7 @@ row({ id: 'sahf', mnemonic: 'sahf', opcode: '9E', operands: [], flags: { write: 
 
 // ---- xlat: al = ds:[rbx + zero-extended al] (ebx with 67) ----
 row({
-  id: 'xlat', mnemonic: 'xlat', opcode: 'D7', operands: [],
+  id: 'xlat', mnemonic: 'xlat', opcode: 'D7', operands: ['XLAT'],
   exec: (c, d) => {
     let a = d.asize === 32 ? ((c.r32[2 * RBX] >>> 0) + c.r8[0]) >>> 0 : c.r32[2 * RBX + 1] * TWO32 + (c.r32[2 * RBX] >>> 0) + c.r8[0];
     if (d.seg !== 0) a += d.seg === SEG_FS ? c.fsBase : c.gsBase;
@@ -87,24 +87,21 @@ row({
   },
 });
 
-// ---- mov between the accumulator and a 64-bit absolute address (A0..A3, "movabs") ----
-// The decoder reads the moffs as an 8-byte immediate (io). With a 67 prefix the real encoding has a
-// 4-byte moffs, which the row format cannot express: those forms raise #UD rather than run with a
-// misdecoded length. The operand kind is 'imm64' for want of a moffs kind in isa/types.ts.
+// ---- mov between the accumulator and an absolute address (A0..A3, "movabs") ----
+// The moffs is an 8-byte immediate (io); with a 67 prefix the decoder reads 4 bytes, zero-extended.
 function moffs(c: Cpu, d: Insn): number {
-  if (d.asize === 32) throw new GuestFault(Vector.UD, d.addr, 0, 'mov with a 32-bit moffs (67 A0..A3) is not supported');
   let a = d.immHi * TWO32 + (d.imm >>> 0);
   if (d.seg !== 0) a += d.seg === SEG_FS ? c.fsBase : c.gsBase;
   return wrapAddress(a);
 }
-row({ id: 'movabs_al_moffs8', mnemonic: 'movabs', opcode: 'A0 io', operands: ['AL', 'imm64'], exec: (c, d) => { c.r8[0] = c.mem.read8(moffs(c, d)); } });
-row({ id: 'movabs_ax_moffs16', mnemonic: 'movabs', opcode: 'o16 A1 io', operands: ['AX', 'imm64'], exec: (c, d) => { c.r16[0] = c.mem.read16(moffs(c, d)); } });
-row({ id: 'movabs_eax_moffs32', mnemonic: 'movabs', opcode: 'o32 A1 io', operands: ['EAX', 'imm64'], exec: (c, d) => setReg32(c, 0, c.mem.read32(moffs(c, d))) });
-row({ id: 'movabs_rax_moffs64', mnemonic: 'movabs', opcode: 'o64 A1 io', operands: ['RAX', 'imm64'], exec: (c, d) => { const lo = c.mem.read64(moffs(c, d)); setReg64(c, 0, lo, c.mem.hi); } });
-row({ id: 'movabs_moffs8_al', mnemonic: 'movabs', opcode: 'A2 io', operands: ['imm64', 'AL'], exec: (c, d) => c.mem.write8(moffs(c, d), c.r8[0]) });
-row({ id: 'movabs_moffs16_ax', mnemonic: 'movabs', opcode: 'o16 A3 io', operands: ['imm64', 'AX'], exec: (c, d) => c.mem.write16(moffs(c, d), c.r16[0]) });
-row({ id: 'movabs_moffs32_eax', mnemonic: 'movabs', opcode: 'o32 A3 io', operands: ['imm64', 'EAX'], exec: (c, d) => c.mem.write32(moffs(c, d), c.r32[0]) });
-row({ id: 'movabs_moffs64_rax', mnemonic: 'movabs', opcode: 'o64 A3 io', operands: ['imm64', 'RAX'], exec: (c, d) => c.mem.write64(moffs(c, d), c.r32[0], c.r32[1]) });
+row({ id: 'movabs_al_moffs8', mnemonic: 'movabs', opcode: 'A0 io', operands: ['AL', 'moffs8'], exec: (c, d) => { c.r8[0] = c.mem.read8(moffs(c, d)); } });
+row({ id: 'movabs_ax_moffs16', mnemonic: 'movabs', opcode: 'o16 A1 io', operands: ['AX', 'moffs16'], exec: (c, d) => { c.r16[0] = c.mem.read16(moffs(c, d)); } });
+row({ id: 'movabs_eax_moffs32', mnemonic: 'movabs', opcode: 'o32 A1 io', operands: ['EAX', 'moffs32'], exec: (c, d) => setReg32(c, 0, c.mem.read32(moffs(c, d))) });
+row({ id: 'movabs_rax_moffs64', mnemonic: 'movabs', opcode: 'o64 A1 io', operands: ['RAX', 'moffs64'], exec: (c, d) => { const lo = c.mem.read64(moffs(c, d)); setReg64(c, 0, lo, c.mem.hi); } });
+row({ id: 'movabs_moffs8_al', mnemonic: 'movabs', opcode: 'A2 io', operands: ['moffs8', 'AL'], exec: (c, d) => c.mem.write8(moffs(c, d), c.r8[0]) });
+row({ id: 'movabs_moffs16_ax', mnemonic: 'movabs', opcode: 'o16 A3 io', operands: ['moffs16', 'AX'], exec: (c, d) => c.mem.write16(moffs(c, d), c.r16[0]) });
+row({ id: 'movabs_moffs32_eax', mnemonic: 'movabs', opcode: 'o32 A3 io', operands: ['moffs32', 'EAX'], exec: (c, d) => c.mem.write32(moffs(c, d), c.r32[0]) });
+row({ id: 'movabs_moffs64_rax', mnemonic: 'movabs', opcode: 'o64 A3 io', operands: ['moffs64', 'RAX'], exec: (c, d) => c.mem.write64(moffs(c, d), c.r32[0], c.r32[1]) });
 
 // ---- cpuid (the table is in cpuid.ts) ----
 row({ id: 'cpuid', mnemonic: 'cpuid', opcode: '0F A2', operands: [], exec: (c) => cpuid(c) });
