@@ -172,6 +172,23 @@ t.test('a fault in the middle of rep movs leaves rcx/rsi/rdi at the faulting ite
   t.same(m.diff({ rcx: 0xde0n, rsi: n(DATA + 0x1100), rdi: n(DATA + 0x3000) }), ['faulted: vector 14 '], 'runs on until the next unmapped page');
 });
 
+t.test('rep movsb in a hot loop (compiled block): results, a precise mid-rep fault, icount', async (t) => {
+  // 400000: b9 10 00 00 00    mov ecx,0x10
+  // 400005: f3 a4             rep movs BYTE PTR es:[rdi],BYTE PTR ds:[rsi]
+  // 400007: ff ca             dec edx
+  // 400009: 75 f5             jne 400000
+  const code = [0xb9, 0x10, 0, 0, 0, 0xf3, 0xa4, 0xff, 0xca, 0x75, 0xf5];
+  const src = Uint8Array.from({ length: 0x1000 }, (_, i) => (i * 13 + 5) & 0xff);
+  const m = machine(code).poke(DATA, src).set({ rsi: n(DATA), rdi: n(DATA + 0x1000), rdx: 200n }).run(800);
+  t.same(m.diff({ rdx: 0n, rcx: 0n, rsi: n(DATA + 3200), rdi: n(DATA + 0x1000 + 3200), rip: 0x40000bn }), []);
+  t.same(m.peek(DATA + 0x1000, 3200), src.subarray(0, 3200));
+  t.equal(m.cpu.icount, 800);
+  // 300 rounds: the 257th rep movsb starts at DATA+0x2000, which is unmapped
+  const m2 = machine(code).set({ rsi: n(DATA), rdi: n(DATA + 0x1000), rdx: 300n }).run(100000);
+  t.same(m2.diff({ rdx: 44n, rcx: 16n, rsi: n(DATA + 0x1000), rdi: n(DATA + 0x2000), rip: 0x400005n }), ['faulted: vector 14 ']);
+  t.equal(m2.cpu.icount, 256 * 4 + 1, 'the instructions before the faulting rep retired, the rep did not');
+});
+
 t.test('repe cmpsb stops at the first difference with the flags of that comparison', async (t) => {
   // f3 a6    repz cmps BYTE PTR ds:[rsi],BYTE PTR es:[rdi]
   const m = machine([0xf3, 0xa6]).set({ rcx: 10n, rsi: n(DATA), rdi: n(DATA + 0x100) });
