@@ -12,13 +12,15 @@
 //   /proc/<pid>/status       a few lines of fs/proc/array.c
 //   /proc/<pid>/stat         the one-line form (pid, comm, state, ppid, pgrp, session)
 //   /proc/<pid>/exe, cwd     links to the program and the working directory
+//   /proc/<pid>/mounts       the host's mount table (the guest sees the host's files); /proc/mounts links here
 //   /proc/<pid>/fd/<n>       links to what each descriptor refers to
 
 import { Errno } from './errno.js';
 import { MemoryFile, OpenFile, S_IFREG, type StatInfo } from './fs/file.js';
 import { MemoryDir, DT, type DirEntry } from './fs/dir.js';
 import { lexicalPath } from './fs/path.js';
-import { UTSNAME } from './syscalls/process.js';
+import * as fs from 'node:fs';
+import { UTSNAME, commOf } from './syscalls/process.js';
 import { DEFAULT_TSC_HZ } from './time/timekeeping.js';
 import { cpuidTable, FEATURE_BITS, VENDOR, BRAND, SIGNATURE, MAX_BASIC_LEAF } from '../cpu/isa/cpuid.js';
 import type { Kernel } from './kernel.js';
@@ -69,7 +71,28 @@ export const cpuInfoSource: CpuInfo = {
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function comm(k: Kernel): string {
-  return (k.exePath.split('/').pop() || 'guest').slice(0, 15);
+  return commOf(k);
+}
+
+/** A path with its links resolved, as the kernel's d_path shows a file (the name itself if it is gone). */
+function canonical(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * The mount table: the guest sees the host's file system, so it sees the host's mounts (a host
+ * without /proc gets one line for the root).
+ */
+function mounts(): string {
+  try {
+    return fs.readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return 'rootfs / rootfs rw 0 0\n';
+  }
 }
 
 function cpuinfo(k: Kernel): string {
@@ -136,9 +159,10 @@ export function procLookup(k: Kernel, abs: string): ProcNode | number {
   if (parts[0] !== 'proc') return -Errno.ENOENT;
   const pid = String(k.pid);
   const file = (path: string, content: () => Uint8Array | string): ProcNode => ({ kind: 'file', path, content: () => { const c = content(); return typeof c === 'string' ? enc(c) : c; } });
-  const dir = (path: string, names: [string, number][]): ProcNode => ({ kind: 'dir', path, entries: () => [['.', DT.DIR] as [string, number], ['..', DT.DIR] as [string, number], ...names].map(([name, type], i) => ({ name, ino: 0x1000 + i, type })) });
+  // Listings are computed when read, so /proc/self/fd shows the descriptor reading it, as Linux does.
+  const dir = (path: string, names: () => [string, number][]): ProcNode => ({ kind: 'dir', path, entries: () => [['.', DT.DIR] as [string, number], ['..', DT.DIR] as [string, number], ...names()].map(([name, type], i) => ({ name, ino: 0x1000 + i, type })) });
   if (parts.length === 1) {
-    return dir('/proc', [[pid, DT.DIR], ['self', DT.LNK], ['cpuinfo', DT.REG], ['meminfo', DT.REG], ['uptime', DT.REG], ['version', DT.REG]]);
+    return dir('/proc', () => [[pid, DT.DIR], ['self', DT.LNK], ['cpuinfo', DT.REG], ['meminfo', DT.REG], ['mounts', DT.LNK], ['uptime', DT.REG], ['version', DT.REG]]);
   }
   const top = parts[1];
   if (parts.length === 2) {
@@ -148,12 +172,13 @@ export function procLookup(k: Kernel, abs: string): ProcNode | number {
       case 'meminfo': return file('/proc/meminfo', () => meminfo(k));
       case 'version': return file('/proc/version', () => `Linux version ${UTSNAME.release} (colonel) ${UTSNAME.version}\n`);
       case 'self': return { kind: 'link', path: '/proc/self', target: () => pid };
+      case 'mounts': return { kind: 'link', path: '/proc/mounts', target: () => 'self/mounts' };
     }
   }
   if (top !== 'self' && top !== pid) return -Errno.ENOENT;
   const base = `/proc/${pid}`;
   if (parts.length === 2) {
-    return dir(base, [['auxv', DT.REG], ['cmdline', DT.REG], ['cwd', DT.LNK], ['exe', DT.LNK], ['fd', DT.DIR], ['maps', DT.REG], ['stat', DT.REG], ['status', DT.REG]]);
+    return dir(base, () => [['auxv', DT.REG], ['cmdline', DT.REG], ['cwd', DT.LNK], ['exe', DT.LNK], ['fd', DT.DIR], ['maps', DT.REG], ['mounts', DT.REG], ['stat', DT.REG], ['status', DT.REG]]);
   }
   const what = parts[2];
   if (parts.length === 3) {
@@ -163,9 +188,10 @@ export function procLookup(k: Kernel, abs: string): ProcNode | number {
       case 'cmdline': return file(`${base}/cmdline`, () => k.argv.map((s) => s + '\0').join(''));
       case 'status': return file(`${base}/status`, () => status(k));
       case 'stat': return file(`${base}/stat`, () => `${k.pid} (${comm(k)}) R ${k.pid - 1} ${k.pgid} ${k.sid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 ${k.mm.mappedBytes()} 0\n`);
-      case 'exe': return { kind: 'link', path: `${base}/exe`, target: () => k.exePath };
+      case 'exe': return { kind: 'link', path: `${base}/exe`, target: () => canonical(k.exePath) };
       case 'cwd': return { kind: 'link', path: `${base}/cwd`, target: () => k.cwd };
-      case 'fd': return dir(`${base}/fd`, [...k.fds.keys()].sort((x, y) => x - y).map((fd) => [String(fd), DT.LNK]));
+      case 'fd': return dir(`${base}/fd`, () => [...k.fds.keys()].sort((x, y) => x - y).map((fd) => [String(fd), DT.LNK]));
+      case 'mounts': return file(`${base}/mounts`, mounts);
     }
     return -Errno.ENOENT;
   }

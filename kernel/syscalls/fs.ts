@@ -256,6 +256,27 @@ function sysGetdents(k: Kernel, fd: number, dirp: number, count: number, is64: b
   return used;
 }
 
+/** sendfile: copy between descriptors inside the kernel, from *offset (then advanced) or the file position. */
+function sysSendfile(k: Kernel, outFd: number, inFd: number, offAddr: number, count: number): number {
+  const out = k.file(outFd | 0), inp = k.file(inFd | 0);
+  if (!out || !inp || pathOnly(out) || pathOnly(inp)) return -Errno.EBADF;
+  if (count < 0) return -Errno.EINVAL;
+  let pos: number | undefined;
+  if (offAddr) {
+    pos = Number(new DataView(copyFromUser(k, offAddr, 8).buffer).getBigInt64(0, true));
+    if (pos < 0) return -Errno.EINVAL;
+  }
+  const data = inp.read(Math.min(count, MAX_RW, 1 << 24), pos);
+  if (typeof data === 'number') return ioResult(k, data, 'sendfile from an empty pipe');
+  if (data.length === 0) return 0;
+  const n = ioResult(k, out.write(data), 'sendfile to a full pipe');
+  if (n < 0) return n;
+  // What was read but not written goes back: to *offset, or by moving the input's position back.
+  if (offAddr) copyToUser(k, offAddr, new StructWriter(8).u64(0, pos! + n).bytes);
+  else if (n < data.length) inp.seek(n - data.length, 1);
+  return n;
+}
+
 export const FS_SYSCALLS: SyscallRow[] = [
   { nr: 0, name: 'read', args: [a('fd', 'fd'), a('buf', 'outbuf', 2), a('count', 'size')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, buf, n) => sysRead(k, fd, buf, n) },
   { nr: 1, name: 'write', args: [a('fd', 'fd'), a('buf', 'inbuf', 2), a('count', 'size')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, buf, n) => sysWrite(k, fd, buf, n) },
@@ -297,6 +318,10 @@ export const FS_SYSCALLS: SyscallRow[] = [
   { nr: 75, name: 'fdatasync', args: [a('fd', 'fd')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd) => sysFsync(k, fd, true) },
   { nr: 217, name: 'getdents64', args: [a('fd', 'fd'), a('dirp', 'dirents_out'), a('count', 'size')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, d, n) => sysGetdents(k, fd, d, n, true) },
   { nr: 78, name: 'getdents', args: [a('fd', 'fd'), a('dirp', 'dirents_out'), a('count', 'size')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, d, n) => sysGetdents(k, fd, d, n, false) },
+  {
+    nr: 40, name: 'sendfile', args: [a('out_fd', 'fd'), a('in_fd', 'fd'), a('offset', 'ptr'), a('count', 'size')], ret: 'int', status: 'full', classes: ['desc'],
+    handler: (k, o, i, off, n) => sysSendfile(k, o, i, off, n),
+  },
   {
     nr: 436, name: 'close_range', args: [a('first', 'fd'), a('last', 'fd'), a('flags', 'hex')], ret: 'int', status: 'full', classes: ['desc'],
     handler: (k, first, last, flags) => {

@@ -23,6 +23,7 @@ export function userPathAt(k: Kernel, dirfd: number, addr: number): string | num
 
 /** Follow /proc links (self, exe, cwd, fd/N) to the node or host path they name. */
 export function procResolve(k: Kernel, abs: string, follow: boolean): { node: ProcNode } | { host: string } | number {
+  if (/\/\.?$/.test(abs)) follow = true; // "/proc/self/" and "/proc/self/." name the directory the link leads to
   for (let depth = 0; depth < 8; depth++) {
     const node = procLookup(k, abs);
     if (typeof node === 'number') return node;

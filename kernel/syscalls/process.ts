@@ -82,6 +82,61 @@ const W_THREADS = 0x20000000 | 0x40000000 | 0x80000000;
 const WAIT4_OPTIONS = 0x1 | 0x2 | 0x8 | W_THREADS;
 const WAITID_OPTIONS = 0x1 | 0x2 | 0x4 | 0x8 | 0x01000000 | W_THREADS;
 
+/** The task's name (comm: 15 bytes and a NUL), set by exec from the program's file name and by PR_SET_NAME. */
+const comms = new WeakMap<Kernel, string>();
+export function commOf(k: Kernel): string {
+  return comms.get(k) ?? (k.exePath.split('/').pop() || 'guest').slice(0, 15);
+}
+
+const PR = {
+  SET_PDEATHSIG: 1, GET_PDEATHSIG: 2, GET_DUMPABLE: 3, SET_DUMPABLE: 4, SET_NAME: 15, GET_NAME: 16, GET_SECCOMP: 21,
+  CAPBSET_READ: 23, GET_TIMERSLACK: 30, SET_TIMERSLACK: 29, SET_CHILD_SUBREAPER: 36, GET_CHILD_SUBREAPER: 37,
+  SET_NO_NEW_PRIVS: 38, GET_NO_NEW_PRIVS: 39, SET_THP_DISABLE: 41, GET_THP_DISABLE: 42,
+} as const;
+/** prctl settings that are only recorded (option → value). */
+const prctlState = new WeakMap<Kernel, Map<number, number>>();
+
+function sysPrctl(k: Kernel, option: number, arg2: number): number {
+  let st = prctlState.get(k);
+  if (!st) prctlState.set(k, (st = new Map([[PR.GET_DUMPABLE, 1], [PR.GET_TIMERSLACK, 50_000]])));
+  const get = (o: number) => st!.get(o) ?? 0;
+  switch (option) {
+    case PR.SET_NAME: {
+      const raw = k.mem.readBytes(arg2, 16);
+      const end = raw.indexOf(0);
+      comms.set(k, Buffer.from(raw.subarray(0, end < 0 ? 15 : Math.min(end, 15))).toString('utf8'));
+      return 0;
+    }
+    case PR.GET_NAME: {
+      const out = new Uint8Array(16);
+      out.set(Buffer.from(commOf(k), 'utf8').subarray(0, 15));
+      copyToUser(k, arg2, out);
+      return 0;
+    }
+    case PR.SET_PDEATHSIG:
+      if (arg2 < 0 || arg2 > 64) return -Errno.EINVAL;
+      st.set(PR.GET_PDEATHSIG, arg2);
+      return 0;
+    case PR.GET_PDEATHSIG: putUser32(k, arg2, get(PR.GET_PDEATHSIG)); return 0;
+    case PR.SET_DUMPABLE:
+      if (arg2 !== 0 && arg2 !== 1) return -Errno.EINVAL;
+      st.set(PR.GET_DUMPABLE, arg2);
+      return 0;
+    case PR.SET_TIMERSLACK: st.set(PR.GET_TIMERSLACK, arg2 || 50_000); return 0;
+    case PR.SET_CHILD_SUBREAPER: st.set(PR.GET_CHILD_SUBREAPER, arg2 ? 1 : 0); return 0;
+    case PR.GET_CHILD_SUBREAPER: putUser32(k, arg2, get(PR.GET_CHILD_SUBREAPER)); return 0;
+    case PR.SET_NO_NEW_PRIVS:
+      if (arg2 !== 1) return -Errno.EINVAL;
+      st.set(PR.GET_NO_NEW_PRIVS, 1);
+      return 0;
+    case PR.SET_THP_DISABLE: st.set(PR.GET_THP_DISABLE, arg2 ? 1 : 0); return 0;
+    case PR.GET_DUMPABLE: case PR.GET_TIMERSLACK: case PR.GET_NO_NEW_PRIVS: case PR.GET_THP_DISABLE: return get(option);
+    case PR.GET_SECCOMP: return 0;
+    case PR.CAPBSET_READ: return arg2 >= 0 && arg2 <= 40 ? 1 : -Errno.EINVAL; // root holds every capability
+    default: return -Errno.EINVAL; // as Linux answers an option it does not know
+  }
+}
+
 const noSecondProcess = 'one process for now: no fork, clone or exec of another program';
 
 export const PROCESS_SYSCALLS: SyscallRow[] = [
@@ -183,6 +238,11 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
   { nr: 58, name: 'vfork', args: [], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
   { nr: 59, name: 'execve', args: [a('pathname', 'path'), a('argv', 'ptr'), a('envp', 'ptr')], ret: 'int', status: 'enosys', classes: ['file', 'process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
   { nr: 322, name: 'execveat', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('argv', 'ptr'), a('envp', 'ptr'), a('flags', 'atflags')], ret: 'int', status: 'enosys', classes: ['file', 'process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },
+  {
+    nr: 157, name: 'prctl', args: [a('option', 'int'), a('arg2', 'hex'), a('arg3', 'hex'), a('arg4', 'hex'), a('arg5', 'hex')], ret: 'int', status: 'partial', classes: ['process'],
+    note: 'PR_SET_NAME/PR_GET_NAME (shown in /proc/self/status); dumpable, pdeathsig, no_new_privs, subreaper, timerslack, THP are recorded; other options are EINVAL',
+    handler: (k, option, arg2) => sysPrctl(k, option | 0, arg2),
+  },
   { nr: 218, name: 'set_tid_address', args: [a('tidptr', 'ptr')], ret: 'int', status: 'full', handler: (k, p) => { k.tidAddress = p; return k.pid; } },
   {
     nr: 63, name: 'uname', args: [a('buf', 'utsname_out')], ret: 'int', status: 'full',

@@ -3,10 +3,11 @@
 
 import { Errno } from '../errno.js';
 import { copyToUser, strFromUser, StructWriter } from '../uaccess.js';
-import { hostStat, type StatInfo } from '../fs/file.js';
+import * as fs from 'node:fs';
+import { errnoOf, hostStat, type StatInfo } from '../fs/file.js';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW, hostPath, isProcPath, resolveAt } from '../fs/path.js';
 import { procStat } from '../proc.js';
-import { procResolve } from './namei.js';
+import { procResolve, userPathAt } from './namei.js';
 import type { Kernel } from '../kernel.js';
 import { a, type SyscallRow } from './types.js';
 
@@ -43,6 +44,7 @@ export function encodeStatx(st: StatInfo): Uint8Array {
 
 /** stat an absolute guest path (following the last link unless nofollow): StatInfo or -errno. */
 export function statPath(k: Kernel, abs: string, follow: boolean): StatInfo | number {
+  if (abs.endsWith('/')) follow = true; // a trailing slash resolves the link to its directory
   if (isProcPath(abs)) {
     const r = procResolve(k, abs, follow);
     if (typeof r === 'number') return r;
@@ -77,6 +79,33 @@ function putStat(k: Kernel, buf: number, st: StatInfo | number): number {
   return 0;
 }
 
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/** struct statfs (x86-64, 120 bytes) from the host's statfs; /proc answers as procfs. */
+function encodeStatfs(k: Kernel, abs: string): Uint8Array | number {
+  const w = new StructWriter(120);
+  if (isProcPath(abs)) {
+    w.u64(0, PROC_SUPER_MAGIC).u64(8, 4096).u64(56, 255).u64(64, 4096);
+    return w.bytes;
+  }
+  let s: fs.StatsFs;
+  try {
+    s = fs.statfsSync(hostPath(k, abs));
+  } catch (e) {
+    return -errnoOf(e);
+  }
+  // f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid (left 0), f_namelen, f_frsize
+  w.u64(0, s.type).u64(8, s.bsize).u64(16, s.blocks).u64(24, s.bfree).u64(32, s.bavail).u64(40, s.files).u64(48, s.ffree)
+    .u64(64, 255).u64(72, s.bsize);
+  return w.bytes;
+}
+
+function putStatfs(k: Kernel, buf: number, r: Uint8Array | number): number {
+  if (typeof r === 'number') return r;
+  copyToUser(k, buf, r);
+  return 0;
+}
+
 export const STAT_SYSCALLS: SyscallRow[] = [
   { nr: 4, name: 'stat', args: [a('pathname', 'path'), a('statbuf', 'stat_out')], ret: 'int', status: 'full', classes: ['file', 'stat'], handler: (k, p, buf) => putStat(k, buf, statAt(k, AT_FDCWD, p, 0)) },
   {
@@ -90,6 +119,21 @@ export const STAT_SYSCALLS: SyscallRow[] = [
   {
     nr: 262, name: 'newfstatat', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('statbuf', 'stat_out'), a('flags', 'atflags')], ret: 'int', status: 'full', classes: ['file', 'desc', 'stat'],
     handler: (k, d, p, buf, flags) => putStat(k, buf, statAt(k, d, p, flags)),
+  },
+  {
+    nr: 137, name: 'statfs', args: [a('path', 'path'), a('buf', 'ptr')], ret: 'int', status: 'partial', classes: ['file', 'statfs'], note: 'from the host; f_fsid and f_flags are zero',
+    handler: (k, p, buf) => {
+      const abs = userPathAt(k, AT_FDCWD, p);
+      return typeof abs === 'number' ? abs : putStatfs(k, buf, encodeStatfs(k, abs));
+    },
+  },
+  {
+    nr: 138, name: 'fstatfs', args: [a('fd', 'fd'), a('buf', 'ptr')], ret: 'int', status: 'partial', classes: ['desc', 'statfs'], note: 'from the host; f_fsid and f_flags are zero; pipes and streams answer as the root',
+    handler: (k, fd, buf) => {
+      const f = k.file(fd | 0);
+      if (!f) return -Errno.EBADF;
+      return putStatfs(k, buf, encodeStatfs(k, f.path.startsWith('/') ? f.path : '/'));
+    },
   },
   {
     nr: 332, name: 'statx', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('flags', 'atflags'), a('mask', 'hex'), a('statxbuf', 'statx_out')], ret: 'int', status: 'partial', classes: ['file', 'desc', 'stat'],
