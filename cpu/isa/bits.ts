@@ -25,7 +25,7 @@
 
 import type { Cpu } from '../cpu.js';
 import type { ExecFn } from '../insn.js';
-import { CF, PF, AF, ZF, SF, STATUS } from '../flags.js';
+import { CF, PF, AF, ZF, SF, STATUS, Lazy } from '../flags.js';
 import { GuestFault, Vector } from '../fault.js';
 import type { IsaRow, Operand } from './types.js';
 import { alu } from './alu.js';
@@ -139,8 +139,11 @@ function scanExec(kind: ScanKind, size: number): ExecFn {
     if (kind === 'bsf' || kind === 'bsr') {
       c.setStatus(ZF, zero ? ZF : 0);
       if (zero) return; // destination unchanged (AMD)
-    } else if (kind === 'popcnt') c.setStatus(STATUS, zero ? ZF : 0);
-    else c.setStatus(CF | ZF | SF | AF | PF, (zero ? CF : 0) | (n === 0 ? ZF : 0));
+    } else if (kind === 'popcnt') {
+      // All six status flags are written: no need to evaluate the previous ones.
+      c.flags = (c.flags & ~STATUS) | (zero ? ZF : 0);
+      c.lazy = Lazy.NONE;
+    } else c.setStatus(CF | ZF | SF | AF | PF, (zero ? CF : 0) | (n === 0 ? ZF : 0));
     if (size === 16) c.r16[4 * d.reg] = n;
     else if (size === 32) setReg32(c, d.reg, n);
     else setReg64(c, d.reg, n, 0);

@@ -22,7 +22,8 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, ExecFn } from '../insn.js';
-import { CF, PF, AF, ZF, SF, OF, STATUS, PARITY } from '../flags.js';
+import { CF, AF, ZF, SF, OF, STATUS, PARITY, Lazy } from '../flags.js';
+import { specialize } from '../specialize.js';
 import type { IsaRow, Operand } from './types.js';
 import {
   readRM8, readRM16, readRM32, readRM64, writeBackRM8, writeBackRM16, writeBackRM32, writeBackRM64,
@@ -83,86 +84,132 @@ function msb2(size: number, r: number, rh: number): number {
   return size === 64 ? (rh >>> 30) & 1 : (r >>> (size - 2)) & 1;
 }
 
+/** Write all six status flags at once: no need to evaluate the previous (lazy) ones. */
+function setAll(c: Cpu, bits: number): void {
+  c.flags = (c.flags & ~STATUS) | bits;
+  c.lazy = Lazy.NONE;
+}
+
+// ---- one small function per operation, for 8/16/32-bit values (size is a constant at each call
+// site, so V8 folds it once the function is inlined into a specialized exec) and for 64-bit halves.
+// n is the masked, non-zero count. 64-bit forms leave the high half of the result in c.thi. ----
+
+function shlN(c: Cpu, size: number, a: number, n: number): number {
+  const r = (a << n) & sizeMask(size);
+  const cf = n <= size ? (a >>> (size - n)) & 1 : 0;
+  setAll(c, cf | (msb(size, r, 0) ^ cf ? OF : 0) | AF | szp(size, r, 0));
+  return r;
+}
+function shrN(c: Cpu, size: number, a: number, n: number): number {
+  const r = (a >>> n) & sizeMask(size);
+  const cf = (a >>> (n - 1)) & 1;
+  setAll(c, cf | (msb(size, r, 0) ^ msb2(size, r, 0) ? OF : 0) | AF | szp(size, r, 0));
+  return r;
+}
+function sarN(c: Cpu, size: number, a: number, n: number): number {
+  const sa = size === 8 ? (a << 24) >> 24 : size === 16 ? (a << 16) >> 16 : a;
+  const r = (sa >> n) & sizeMask(size);
+  setAll(c, ((sa >> (n - 1)) & 1) | AF | szp(size, r, 0));
+  return r;
+}
+function rolN(c: Cpu, size: number, a: number, n: number): number {
+  const k = n & (size - 1);
+  const r = k === 0 ? a : ((a << k) | (a >>> (size - k))) & sizeMask(size);
+  const cf = r & 1;
+  c.setStatus(CF | OF, cf | (msb(size, r, 0) ^ cf ? OF : 0));
+  return r;
+}
+function rorN(c: Cpu, size: number, a: number, n: number): number {
+  const k = n & (size - 1);
+  const r = k === 0 ? a : ((a >>> k) | (a << (size - k))) & sizeMask(size);
+  const cf = msb(size, r, 0);
+  c.setStatus(CF | OF, cf | (cf ^ msb2(size, r, 0) ? OF : 0));
+  return r;
+}
+function rclN(c: Cpu, size: number, a: number, n: number): number {
+  const cin = c.cf() ? 1 : 0;
+  const k = size === 8 ? n % 9 : size === 16 ? n % 17 : n;
+  let r = a, cf = cin;
+  if (k !== 0) { r = (shl32(a, k) | (cin << (k - 1)) | shr32(a, size + 1 - k)) & sizeMask(size); cf = (a >>> (size - k)) & 1; }
+  c.setStatus(CF | OF, cf | (msb(size, r, 0) ^ cf ? OF : 0));
+  return r;
+}
+function rcrN(c: Cpu, size: number, a: number, n: number): number {
+  const cin = c.cf() ? 1 : 0;
+  const k = size === 8 ? n % 9 : size === 16 ? n % 17 : n;
+  let r = a, cf = cin;
+  if (k !== 0) { r = (shr32(a, k) | (cin << (size - k)) | shl32(a, size + 1 - k)) & sizeMask(size); cf = (a >>> (k - 1)) & 1; }
+  c.setStatus(CF | OF, cf | (msb(size, r, 0) ^ msb2(size, r, 0) ? OF : 0));
+  return r;
+}
+
+function shl64f(c: Cpu, a: number, ah: number, n: number): number {
+  const r = shl64(a, ah, n), rh = HI;
+  const cf = bit64(a, ah, 64 - n);
+  setAll(c, cf | ((rh >>> 31) ^ cf ? OF : 0) | AF | szp(64, r, rh));
+  c.thi = rh;
+  return r;
+}
+function shr64f(c: Cpu, a: number, ah: number, n: number): number {
+  const r = shr64(a, ah, n), rh = HI;
+  setAll(c, bit64(a, ah, n - 1) | ((rh >>> 31) ^ ((rh >>> 30) & 1) ? OF : 0) | AF | szp(64, r, rh));
+  c.thi = rh;
+  return r;
+}
+function sar64f(c: Cpu, a: number, ah: number, n: number): number {
+  const r = sar64(a, ah, n), rh = HI;
+  setAll(c, (n > 32 ? (ah >> (n - 33)) & 1 : bit64(a, ah, n - 1)) | AF | szp(64, r, rh));
+  c.thi = rh;
+  return r;
+}
+function rol64f(c: Cpu, a: number, ah: number, n: number): number {
+  let r = shl64(a, ah, n), rh = HI;
+  r |= shr64(a, ah, 64 - n); rh |= HI;
+  const cf = r & 1;
+  c.setStatus(CF | OF, cf | ((rh >>> 31) ^ cf ? OF : 0));
+  c.thi = rh;
+  return r;
+}
+function ror64f(c: Cpu, a: number, ah: number, n: number): number {
+  let r = shr64(a, ah, n), rh = HI;
+  r |= shl64(a, ah, 64 - n); rh |= HI;
+  const cf = rh >>> 31;
+  c.setStatus(CF | OF, cf | (cf ^ ((rh >>> 30) & 1) ? OF : 0));
+  c.thi = rh;
+  return r;
+}
+function rcl64f(c: Cpu, a: number, ah: number, n: number): number {
+  const cin = c.cf() ? 1 : 0;
+  let r = shl64(a, ah, n), rh = HI;
+  r |= shr64(a, ah, 65 - n); rh |= HI;
+  if (n <= 32) r |= cin << (n - 1); else rh |= cin << (n - 33);
+  const cf = bit64(a, ah, 64 - n);
+  c.setStatus(CF | OF, cf | ((rh >>> 31) ^ cf ? OF : 0));
+  c.thi = rh;
+  return r;
+}
+function rcr64f(c: Cpu, a: number, ah: number, n: number): number {
+  const cin = c.cf() ? 1 : 0;
+  let r = shr64(a, ah, n), rh = HI;
+  r |= shl64(a, ah, 65 - n); rh |= HI;
+  if (n <= 32) rh |= cin << (32 - n); else r |= cin << (64 - n);
+  c.setStatus(CF | OF, bit64(a, ah, n - 1) | ((rh >>> 31) ^ ((rh >>> 30) & 1) ? OF : 0));
+  c.thi = rh;
+  return r;
+}
+
+/** By /digit: rol ror rcl rcr shl shr (sal) sar. */
+const OPN = [rolN, rorN, rclN, rcrN, shlN, shrN, shlN, sarN];
+const OP64 = [rol64f, ror64f, rcl64f, rcr64f, shl64f, shr64f, shl64f, sar64f];
+
 /**
  * Shift or rotate a `size`-bit value (64: a, ah) by the masked, non-zero count n and set the flags.
  * Returns the result (64: its low half, the high half in c.thi).
  */
 export function shiftValue(c: Cpu, op: number, size: number, a: number, ah: number, n: number): number {
-  let r = 0, rh = 0, cf = 0, of = 0;
-  if (size === 64) {
-    switch (op) {
-      case SHL: r = shl64(a, ah, n); rh = HI; cf = bit64(a, ah, 64 - n); of = (rh >>> 31) ^ cf; break;
-      case SHR: r = shr64(a, ah, n); rh = HI; cf = bit64(a, ah, n - 1); of = (rh >>> 31) ^ ((rh >>> 30) & 1); break;
-      case SAR: r = sar64(a, ah, n); rh = HI; cf = n > 32 ? (ah >> (n - 33)) & 1 : bit64(a, ah, n - 1); of = 0; break;
-      case ROL: case ROR: {
-        const k = op === ROL ? n : 64 - n;
-        r = shl64(a, ah, k); rh = HI;
-        r |= shr64(a, ah, 64 - k); rh |= HI;
-        if (op === ROL) { cf = r & 1; of = (rh >>> 31) ^ cf; }
-        else { cf = rh >>> 31; of = cf ^ ((rh >>> 30) & 1); }
-        break;
-      }
-      case RCL: {
-        const cin = c.cf() ? 1 : 0;
-        r = shl64(a, ah, n); rh = HI;
-        r |= shr64(a, ah, 65 - n); rh |= HI;
-        if (n <= 32) r |= cin << (n - 1); else rh |= cin << (n - 33);
-        cf = bit64(a, ah, 64 - n);
-        of = (rh >>> 31) ^ cf;
-        break;
-      }
-      default: { // RCR
-        const cin = c.cf() ? 1 : 0;
-        r = shr64(a, ah, n); rh = HI;
-        r |= shl64(a, ah, 65 - n); rh |= HI;
-        if (n === 1) rh |= cin << 31; else if (64 - n >= 32) rh |= cin << (32 - n); else r |= cin << (64 - n);
-        cf = bit64(a, ah, n - 1);
-        of = (rh >>> 31) ^ ((rh >>> 30) & 1);
-      }
-    }
-  } else {
-    const m = sizeMask(size);
-    switch (op) {
-      case SHL: r = (a << n) & m; cf = n <= size ? (a >>> (size - n)) & 1 : 0; of = msb(size, r, 0) ^ cf; break;
-      case SHR: r = (a >>> n) & m; cf = (a >>> (n - 1)) & 1; of = msb(size, r, 0) ^ msb2(size, r, 0); break;
-      case SAR: {
-        const sa = size === 8 ? (a << 24) >> 24 : size === 16 ? (a << 16) >> 16 : a;
-        r = (sa >> n) & m; cf = (sa >> (n - 1)) & 1; of = 0;
-        break;
-      }
-      case ROL: {
-        const k = n & (size - 1);
-        r = k === 0 ? a : ((a << k) | (a >>> (size - k))) & m;
-        cf = r & 1; of = msb(size, r, 0) ^ cf;
-        break;
-      }
-      case ROR: {
-        const k = n & (size - 1);
-        r = k === 0 ? a : ((a >>> k) | (a << (size - k))) & m;
-        cf = msb(size, r, 0); of = cf ^ msb2(size, r, 0);
-        break;
-      }
-      case RCL: {
-        const cin = c.cf() ? 1 : 0;
-        const k = size === 8 ? n % 9 : size === 16 ? n % 17 : n;
-        if (k === 0) { r = a; cf = cin; }
-        else { r = (shl32(a, k) | (cin << (k - 1)) | shr32(a, size + 1 - k)) & m; cf = (a >>> (size - k)) & 1; }
-        of = msb(size, r, 0) ^ cf;
-        break;
-      }
-      default: { // RCR
-        const cin = c.cf() ? 1 : 0;
-        const k = size === 8 ? n % 9 : size === 16 ? n % 17 : n;
-        if (k === 0) { r = a; cf = cin; }
-        else { r = (shr32(a, k) | (cin << (size - k)) | shl32(a, size + 1 - k)) & m; cf = (a >>> (k - 1)) & 1; }
-        of = msb(size, r, 0) ^ msb2(size, r, 0);
-      }
-    }
-  }
-  if (op <= RCR) c.setStatus(CF | OF, cf | (of ? OF : 0));
-  else c.setStatus(STATUS, cf | (of ? OF : 0) | AF | szp(size, r, rh));
-  c.thi = rh;
-  return r;
+  if (size === 64) return OP64[op](c, a, ah, n);
+  c.thi = 0;
+  return OPN[op](c, size, a, n);
 }
 
 /**
@@ -195,7 +242,7 @@ export function doubleShift(c: Cpu, left: boolean, size: number, a: number, ah: 
   }
   if (left) of = size === 16 && n >= 16 ? cf : msb(size, r, rh) ^ cf;
   else of = msb(size, r, rh) ^ msb2(size, r, rh);
-  c.setStatus(STATUS, cf | (of ? OF : 0) | AF | szp(size, r, rh));
+  setAll(c, cf | (of ? OF : 0) | AF | szp(size, r, rh));
   c.thi = rh;
   return r;
 }
@@ -208,35 +255,24 @@ function count(c: Cpu, d: Insn, kind: CountKind): number {
   return kind === '1' ? 1 : kind === 'cl' ? c.r8[8] : d.imm;
 }
 
+const BIND = { readRM8, readRM16, readRM32, readRM64, writeBackRM8, writeBackRM16, writeBackRM32, writeBackRM64 };
+
+/** The exec function of a shift or rotate form, specialized per (operation, size, count source). */
 function shiftExec(op: number, size: number, kind: CountKind): ExecFn {
   const cmask = size === 64 ? 63 : 31;
-  switch (size) {
-    case 8:
-      return (c, d) => {
-        const a = readRM8(c, d);
-        const n = count(c, d, kind) & cmask;
-        if (n !== 0) writeBackRM8(c, d, shiftValue(c, op, 8, a, 0, n));
-      };
-    case 16:
-      return (c, d) => {
-        const a = readRM16(c, d);
-        const n = count(c, d, kind) & cmask;
-        if (n !== 0) writeBackRM16(c, d, shiftValue(c, op, 16, a, 0, n));
-      };
-    case 32:
-      return (c, d) => {
-        const a = readRM32(c, d);
-        const n = count(c, d, kind) & cmask;
-        if (n !== 0) writeBackRM32(c, d, shiftValue(c, op, 32, a, 0, n));
-        else if (d.mod3) c.r32[2 * d.rm + 1] = 0;
-      };
-    default:
-      return (c, d) => {
-        const a = readRM64(c, d), ah = c.thi;
-        const n = count(c, d, kind) & cmask;
-        if (n !== 0) { const r = shiftValue(c, op, 64, a, ah, n); writeBackRM64(c, d, r, c.thi); }
-      };
+  const n = kind === '1' ? '1' : kind === 'cl' ? `c.r8[8] & ${cmask}` : `d.imm & ${cmask}`;
+  const key = `shift:${op}:${size}:${kind}`;
+  if (size === 64) {
+    return specialize(key, `(c, d) => {
+      const a = readRM64(c, d), ah = c.thi, n = ${n};
+      if (n !== 0) { const r = OP(c, a, ah, n); writeBackRM64(c, d, r, c.thi); }
+    }`, { ...BIND, OP: OP64[op] });
   }
+  const zext = size === 32 ? 'else if (d.mod3) c.r32[2 * d.rm + 1] = 0;' : '';
+  return specialize(key, `(c, d) => {
+    const a = readRM${size}(c, d), n = ${n};
+    if (n !== 0) writeBackRM${size}(c, d, OP(c, ${size}, a, n)); ${zext}
+  }`, { ...BIND, OP: OPN[op] });
 }
 
 function doubleExec(left: boolean, size: number, kind: CountKind): ExecFn {
