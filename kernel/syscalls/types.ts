@@ -16,7 +16,12 @@ export type ArgKind =
   | 'stat_out' | 'statx_out' | 'utsname_out' | 'rlimit_in' | 'rlimit_out' | 'resource'
   | 'signo' | 'sigaction_in' | 'sigaction_out' | 'sigset_in' | 'sigset_out' | 'sighow'
   | 'ioctlcmd' | 'arch_prctl_code' | 'futexop' | 'cpuset_out' | 'dirents_out' | 'getrandomflags'
-  | 'unsigned_out' | 'int_out' | 'fds_out' | 'sigaltstack_in' | 'sigaltstack_out';
+  | 'unsigned_out' | 'int_out' | 'fds_out' | 'sigaltstack_in' | 'sigaltstack_out'
+  | 'fcntlcmd' // F_GETFD, F_SETFL...
+  | 'fcntlarg' // fcntl's third argument, read as the command says (omitted for F_GETFD/F_GETFL)
+  | 'madvice' // MADV_DONTNEED...
+  | 'mremap_newaddr' // mremap's new_address: only meaningful (and printed) with MREMAP_FIXED
+  | 'cwd_out'; // getcwd's buffer: a path the kernel writes, the result counting its NUL
 
 export interface ArgSpec {
   name: string;
@@ -25,8 +30,8 @@ export interface ArgSpec {
   len?: number;
 }
 
-/** How the result is printed: a number, a hex address, or an fd. */
-export type RetKind = 'int' | 'hex' | 'fd' | 'none';
+/** How the result is printed: a number, a hex address, an fd, or seconds since the epoch (time). */
+export type RetKind = 'int' | 'hex' | 'fd' | 'none' | 'time';
 
 /** Classes for `trace -e trace=%file` and friends (strace's syscall classes). */
 export type SyscallClass = 'file' | 'desc' | 'memory' | 'process' | 'signal' | 'clock' | 'ipc' | 'network' | 'creds' | 'stat' | 'fstat' | 'lstat' | 'statfs';
