@@ -307,7 +307,7 @@ export const FS_SYSCALLS: SyscallRow[] = [
     handler: (k, o, n, flags) => ((flags & ~O.CLOEXEC) || (o | 0) === (n | 0) ? -Errno.EINVAL : dupTo(k, o | 0, n | 0, (flags & O.CLOEXEC) !== 0)),
   },
   {
-    nr: 72, name: 'fcntl', args: [a('fd', 'fd'), a('cmd', 'int'), a('arg', 'hex')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 72, name: 'fcntl', args: [a('fd', 'fd'), a('cmd', 'fcntlcmd'), a('arg', 'fcntlarg')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'record locks always succeed (one process); F_SETOWN/F_SETSIG are accepted and ignored; no leases, notify or seals',
     handler: (k, fd, cmd, arg) => sysFcntl(k, fd, cmd | 0, arg),
   },

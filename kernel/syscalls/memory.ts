@@ -141,14 +141,14 @@ function sysMadvise(k: Kernel, addr: number, len: number, advice: number): numbe
 }
 
 export const MEMORY_SYSCALLS: SyscallRow[] = [
-  { nr: 12, name: 'brk', args: [a('addr', 'hex')], ret: 'hex', status: 'full', classes: ['memory'], handler: (k, addr) => (addr === 0 ? k.mm.brk : k.mm.setBrk(addr)) },
+  { nr: 12, name: 'brk', args: [a('addr', 'ptr')], ret: 'hex', status: 'full', classes: ['memory'], handler: (k, addr) => (addr === 0 ? k.mm.brk : k.mm.setBrk(addr)) },
   {
-    nr: 9, name: 'mmap', args: [a('addr', 'hex'), a('length', 'size'), a('prot', 'prot'), a('flags', 'mapflags'), a('fd', 'fd'), a('offset', 'off')],
+    nr: 9, name: 'mmap', args: [a('addr', 'ptr'), a('length', 'size'), a('prot', 'prot'), a('flags', 'mapflags'), a('fd', 'fd'), a('offset', 'off')],
     ret: 'hex', status: 'partial', classes: ['memory'], note: 'file mappings are copies: MAP_SHARED writes do not reach the file',
     handler: sysMmap,
   },
   {
-    nr: 11, name: 'munmap', args: [a('addr', 'hex'), a('length', 'size')], ret: 'int', status: 'full', classes: ['memory'],
+    nr: 11, name: 'munmap', args: [a('addr', 'ptr'), a('length', 'size')], ret: 'int', status: 'full', classes: ['memory'],
     handler: (k, addr, len) => {
       if (addr % PAGE_SIZE !== 0 || len <= 0 || addr + len > TASK_SIZE) return -Errno.EINVAL;
       k.mm.unmapRegion(addr, len);
@@ -156,7 +156,7 @@ export const MEMORY_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 10, name: 'mprotect', args: [a('addr', 'hex'), a('length', 'size'), a('prot', 'prot')], ret: 'int', status: 'full', classes: ['memory'],
+    nr: 10, name: 'mprotect', args: [a('addr', 'ptr'), a('length', 'size'), a('prot', 'prot')], ret: 'int', status: 'full', classes: ['memory'],
     handler: (k, addr, len, prot) => {
       if (addr % PAGE_SIZE !== 0 || len < 0) return -Errno.EINVAL;
       if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
@@ -165,15 +165,15 @@ export const MEMORY_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 25, name: 'mremap', args: [a('old_address', 'hex'), a('old_size', 'size'), a('new_size', 'size'), a('flags', 'mremapflags'), a('new_address', 'hex')],
+    nr: 25, name: 'mremap', args: [a('old_address', 'ptr'), a('old_size', 'size'), a('new_size', 'size'), a('flags', 'mremapflags'), a('new_address', 'mremap_newaddr')],
     ret: 'hex', status: 'partial', classes: ['memory'], note: 'MREMAP_DONTUNMAP and old_size 0 are EINVAL', handler: sysMremap,
   },
   {
-    nr: 28, name: 'madvise', args: [a('addr', 'hex'), a('length', 'size'), a('advice', 'int')], ret: 'int', status: 'partial', classes: ['memory'],
+    nr: 28, name: 'madvise', args: [a('addr', 'ptr'), a('length', 'size'), a('advice', 'madvice')], ret: 'int', status: 'partial', classes: ['memory'],
     note: 'advice is accepted; MADV_DONTNEED/MADV_FREE zero private anonymous pages (file-backed private pages keep their contents)', handler: (k, addr, len, adv) => sysMadvise(k, addr, len, adv | 0),
   },
   {
-    nr: 26, name: 'msync', args: [a('addr', 'hex'), a('length', 'size'), a('flags', 'hex')], ret: 'int', status: 'partial', classes: ['memory'], note: 'checks the range; file mappings are copies, so there is nothing to write back',
+    nr: 26, name: 'msync', args: [a('addr', 'ptr'), a('length', 'size'), a('flags', 'hex')], ret: 'int', status: 'partial', classes: ['memory'], note: 'checks the range; file mappings are copies, so there is nothing to write back',
     handler: (k, addr, len, flags) => {
       if (addr % PAGE_SIZE !== 0 || flags & ~7 || (flags & 5) === 5) return -Errno.EINVAL;
       for (let p = addr; p < addr + pageUp(len); p += PAGE_SIZE) if (!k.mm.find(p)) return -Errno.ENOMEM;

@@ -102,7 +102,7 @@ export const TIME_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 201, name: 'time', args: [a('tloc', 'time_out')], ret: 'int', status: 'full', classes: ['clock'],
+    nr: 201, name: 'time', args: [a('tloc', 'time_out')], ret: 'time', status: 'full', classes: ['clock'],
     handler: (k, tloc) => {
       const sec = k.clockNs(CLOCK.REALTIME)! / NS;
       if (tloc) copyToUser(k, tloc, new StructWriter(8).u64(0, sec).bytes);
