@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createProcess, ExecError } from './api.js';
+import { traceMain } from './trace.js';
 import { seedDemo, vdsoCommand } from './vdso-cmd.js';
 
 function fail(message: string, status: number): never {
@@ -78,11 +79,14 @@ function main(): void {
       .option('vdso', { type: 'boolean', default: true, describe: 'map the vDSO (--no-vdso: libc falls back to syscalls)' })
       .option('vsyscall', { choices: ['xonly', 'emulate', 'none'], default: 'xonly', describe: 'vsyscall page mode, as the vsyscall= boot option' })
       .option('max-insns', { type: 'number', describe: 'stop after this many instructions (exit status 124)' });
+  // trace parses its own options: everything after the program's name is the program's (lib/trace.ts).
+  if (hideBin(process.argv)[0] === 'trace') traceMain(hideBin(process.argv).slice(1), { common: common as never, kernelOptions: kernelOptions as never });
   yargs(hideBin(process.argv))
     .parserConfiguration({ 'unknown-options-as-args': true })
     .scriptName('colonel')
     .usage('$0 <command> [options]')
     .command('run <program> [args..]', 'run an x86-64 Linux program', (y) => common(y as never).positional('program', { type: 'string', demandOption: true }).positional('args', { type: 'string', array: true }).strict(false), (a) => runCommand(a as never))
+    .command('trace [options] <program> [args..]', 'strace for all three roads: syscalls, vDSO and vsyscall calls, with costs (trace --help)', (y) => y, () => {})
     .command('vdso [program] [args..]', 'the vDSO and vvar as a process sees them (--dump FILE, --symbols, --vvar)', (y) =>
       common(y as never)
         .positional('program', { type: 'string', describe: 'run this program first (else map the vDSO in an empty process)' })
