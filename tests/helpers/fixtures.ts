@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { runProgram, type RunResult } from '../../lib/api.js';
 
 export interface FixtureCase {
@@ -35,14 +36,12 @@ export function runUnderColonel(c: FixtureCase, extra: Parameters<typeof runProg
 }
 
 export function runNative(c: FixtureCase): Outcome {
-  const r = spawnSync(c.binary, c.args, { env: c.env, input: c.stdin ?? '', encoding: 'utf8', argv0: c.binary } as never);
-  const status = r.status ?? 128 + (r.signal ? (require_os().constants.signals as Record<string, number>)[r.signal] : 0);
-  return { stdout: r.stdout as unknown as string, stderr: r.stderr as unknown as string, status };
-}
-
-import * as os from 'node:os';
-function require_os(): typeof os {
-  return os;
+  // Through env -i: the test runner injects variables into the children it sees spawned, and the
+  // guest must get exactly the manifest's environment. env execs the binary with argv[0] = its path.
+  const kv = Object.entries(c.env).map(([k, v]) => `${k}=${v}`);
+  const r = spawnSync('/usr/bin/env', ['-i', ...kv, c.binary, ...c.args], { input: c.stdin ?? '', encoding: 'utf8' });
+  const status = r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0);
+  return { stdout: r.stdout, stderr: r.stderr, status };
 }
 
 export function recorded(c: FixtureCase): Outcome {
