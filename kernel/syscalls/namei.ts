@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { Errno } from '../errno.js';
-import { copyToUser, strFromUser } from '../uaccess.js';
+import { copyFromUser, copyToUser, strFromUser } from '../uaccess.js';
 import { HostFile, errnoOf, type OpenFile } from '../fs/file.js';
 import { HostDir } from '../fs/dir.js';
 import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, hostPath, isProcPath, lexicalPath, resolveAt } from '../fs/path.js';
@@ -234,6 +234,53 @@ function sysFchmodat(k: Kernel, dirfd: number, pathAddr: number, mode: number): 
   return hostOp(k, dirfd, pathAddr, (h) => fs.chmodSync(h, mode & 0o7777));
 }
 
+const UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
+const NS = 1_000_000_000n;
+
+/**
+ * Set a file's access and modification times (utimensat and the older forms). `times` holds
+ * [atime, mtime] in ns, or 'now' / 'omit'; "now" is the guest's realtime clock, as Linux uses its own.
+ * Node takes seconds as a double and libuv keeps whole microseconds, so the host file gets the time
+ * rounded to a microsecond.
+ */
+function setTimes(k: Kernel, dirfd: number, pathAddr: number, times: ('now' | 'omit' | bigint)[], nofollow: boolean): number {
+  if (times.every((x) => x === 'omit')) return 0;
+  const now = k.clockNs(0)!;
+  const apply = (cur: { atimeNs: bigint; mtimeNs: bigint }, set: (a: number, m: number) => void) => {
+    // libuv truncates the double to whole microseconds: add half of one so the truncation rounds.
+    const secs = (ns: bigint) => Number(ns / NS) + Number((ns % NS) + 500n) / 1e9;
+    const pick = (x: 'now' | 'omit' | bigint, old: bigint) => secs(x === 'now' ? now : x === 'omit' ? old : x);
+    set(pick(times[0], cur.atimeNs), pick(times[1], cur.mtimeNs));
+  };
+  if (!pathAddr) {
+    // utimensat(fd, NULL, ...): the open file itself (futimens).
+    const f = k.file(dirfd | 0);
+    if (!f) return -Errno.EBADF;
+    const h = f.hostFd();
+    if (h === null) return -Errno.EPERM;
+    try { apply(f.stat(), (a, m) => fs.futimesSync(h, a, m)); return 0; } catch (e) { return -errnoOf(e); }
+  }
+  return hostOp(k, dirfd, pathAddr, (host) => {
+    const st = nofollow ? fs.lstatSync(host, { bigint: true }) : fs.statSync(host, { bigint: true });
+    apply(st, (a, m) => (nofollow ? fs.lutimesSync : fs.utimesSync)(host, a, m));
+  });
+}
+
+/** Read the times array of utimensat (timespec) or utimes (timeval): -EINVAL on a bad field. */
+function userTimes(k: Kernel, addr: number, unit: 'ns' | 'us'): ('now' | 'omit' | bigint)[] | number {
+  if (!addr) return ['now', 'now'];
+  const v = new DataView(copyFromUser(k, addr, 32).buffer);
+  const out: ('now' | 'omit' | bigint)[] = [];
+  for (let i = 0; i < 2; i++) {
+    const sec = v.getBigInt64(16 * i, true), frac = v.getBigInt64(16 * i + 8, true);
+    if (unit === 'ns' && frac === BigInt(UTIME_NOW)) { out.push('now'); continue; }
+    if (unit === 'ns' && frac === BigInt(UTIME_OMIT)) { out.push('omit'); continue; }
+    if (frac < 0n || frac >= (unit === 'ns' ? NS : 1_000_000n)) return -Errno.EINVAL;
+    out.push(sec * NS + (unit === 'ns' ? frac : frac * 1000n));
+  }
+  return out;
+}
+
 export const NAMEI_SYSCALLS: SyscallRow[] = [
   {
     nr: 2, name: 'open', args: [a('pathname', 'path'), a('flags', 'openflags'), a('mode', 'mode')], ret: 'fd', status: 'partial', classes: ['file', 'desc'],
@@ -293,6 +340,37 @@ export const NAMEI_SYSCALLS: SyscallRow[] = [
       const h = f.hostFd();
       if (h === null) return -Errno.EPERM;
       try { fs.fchmodSync(h, mode & 0o7777); return 0; } catch (e) { return -errnoOf(e); }
+    },
+  },
+  {
+    nr: 280, name: 'utimensat', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('times', 'ptr'), a('flags', 'atflags')], ret: 'int', status: 'partial', classes: ['file'],
+    note: 'UTIME_NOW is the guest\'s clock; times are kept to the microsecond (Node\'s utimes)',
+    handler: (k, d, p, times, flags) => {
+      if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -Errno.EINVAL;
+      const tv = userTimes(k, times, 'ns');
+      return typeof tv === 'number' ? tv : setTimes(k, d, p, tv, (flags & AT_SYMLINK_NOFOLLOW) !== 0);
+    },
+  },
+  {
+    nr: 235, name: 'utimes', args: [a('filename', 'path'), a('times', 'ptr')], ret: 'int', status: 'full', classes: ['file'],
+    handler: (k, p, times) => {
+      const tv = userTimes(k, times, 'us');
+      return typeof tv === 'number' ? tv : setTimes(k, AT_FDCWD, p, tv, false);
+    },
+  },
+  {
+    nr: 261, name: 'futimesat', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('times', 'ptr')], ret: 'int', status: 'full', classes: ['file'],
+    handler: (k, d, p, times) => {
+      const tv = userTimes(k, times, 'us');
+      return typeof tv === 'number' ? tv : setTimes(k, d, p, tv, false);
+    },
+  },
+  {
+    nr: 132, name: 'utime', args: [a('filename', 'path'), a('times', 'ptr')], ret: 'int', status: 'full', classes: ['file'],
+    handler: (k, p, times) => {
+      if (!times) return setTimes(k, AT_FDCWD, p, ['now', 'now'], false);
+      const v = new DataView(copyFromUser(k, times, 16).buffer); // struct utimbuf {actime, modtime}
+      return setTimes(k, AT_FDCWD, p, [v.getBigInt64(0, true) * NS, v.getBigInt64(8, true) * NS], false);
     },
   },
   { nr: 79, name: 'getcwd', args: [a('buf', 'outbuf', 1), a('size', 'size')], ret: 'int', status: 'full', classes: ['file'], handler: (k, buf, size) => sysGetcwd(k, buf, size) },
