@@ -61,6 +61,7 @@ function options(id: string, size: number): GenOptions {
 }
 
 oracleSuite(t, {
+  vendor: 'AuthenticAMD',
   name: 'bits',
   rows: BITS_ROWS,
   cases(row, rng) {

@@ -39,6 +39,7 @@ function divisionFix(signed: boolean, size: number) {
 }
 
 oracleSuite(t, {
+  vendor: 'AuthenticAMD',
   name: 'muldiv',
   rows: MULDIV_ROWS,
   recordPerRow: 12,

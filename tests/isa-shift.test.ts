@@ -13,6 +13,7 @@ const CASES_PER_ROW = 240;
 const countByte = (rng: Rng) => (rng.bool(0.85) ? rng.int(71) : rng.int(256));
 
 oracleSuite(t, {
+  vendor: 'AuthenticAMD',
   name: 'shift',
   rows: SHIFT_ROWS,
   cases(row, rng) {

@@ -7,7 +7,7 @@
 // operands, addresses held in registers and faults agree on both sides.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +86,7 @@ export function nativeOracle(): NativeOracle | string {
     return (cached = `gcc could not build the oracle: ${(e as Error).message.split('\n')[0]}`);
   }
   const args = [CODE.toString(16), WINDOW.toString(16), ...MAPS.map(([a, l]) => `${a.toString(16)}:${l.toString(16)}`)];
-  cached = {
+  const oracle: NativeOracle = {
     run(cases) {
       const input = cases.map((c) => `${hex(c.code)} ${c.regs.map((v) => BigInt.asUintN(64, v).toString(16)).join(' ')} ${(c.rflags & FLAG_BITS).toString(16)} ${hex(c.mem ?? new Uint8Array(WINDOW_LEN))}`).join('\n') + '\n';
       const r = spawnSync(bin, args, { input, maxBuffer: 1 << 30, encoding: 'utf8' });
@@ -109,7 +109,23 @@ export function nativeOracle(): NativeOracle | string {
       });
     },
   };
-  return cached;
+  // Probe with a nop: fixed mappings or an RWX page may be refused (old kernels, hardening).
+  try {
+    const r = oracle.run([{ row: 'nop', code: Uint8Array.of(0x90), regs: defaultRegs(), rflags: 0, mem: null }]);
+    if (r[0].fault) return (cached = `the oracle faulted on a nop (${r[0].fault})`);
+  } catch (e) {
+    return (cached = `the oracle does not run here: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return (cached = oracle);
+}
+
+/** The host CPU's vendor string (AuthenticAMD, GenuineIntel), or '' when unknown. */
+export function hostVendor(): string {
+  try {
+    return /^vendor_id\s*:\s*(\S+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
 }
 
 // ---------- colonel's side ----------
