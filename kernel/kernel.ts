@@ -21,6 +21,9 @@ import { Timekeeper } from './time/timekeeping.js';
 import { updateVsyscall, vvarView } from './time/vsyscall.js';
 import { VVAR_SIZE } from './vdso/datapage.js';
 
+/** The end of user space on x86-64 with 4-level paging: 2^47 minus the guard page. */
+const TASK_SIZE_MAX = 0x7ffffffff000;
+
 export interface KernelOptions {
   /** Realtime at boot, in ns since the epoch (tests fix it; `colonel run` uses the host's time). */
   epochNs?: bigint;
@@ -191,6 +194,14 @@ export class Kernel implements CpuHost {
   handleFault(f: GuestFault): void {
     if (f.vector === Vector.PF && !(f.errorCode & PFErr.PRESENT) && this.mm.growStack(f.addr)) return;
     if (this.vsyscallFault?.(f)) return;
+    // arch/x86/mm/fault.c __bad_area_nosemaphore: a user access at or above TASK_SIZE_MAX (the
+    // vsyscall page in every mode, any kernel address) always reports a protection fault, so as not
+    // to leak which kernel pages exist: a read of the page under vsyscall=none is error 5, not 4.
+    if (f.vector === Vector.PF && (f.addr < 0 || f.addr >= TASK_SIZE_MAX) && !(f.errorCode & PFErr.PRESENT)) {
+      const rip = f.rip;
+      f = new GuestFault(f.vector, f.addr, f.errorCode | PFErr.PRESENT, f.detail);
+      f.rip = rip;
+    }
     const sig = faultToSignal(f);
     this.killBySignal(sig.signo, sig, this.faultLine(f, sig));
   }
