@@ -373,7 +373,7 @@ export const NAMEI_SYSCALLS: SyscallRow[] = [
       return setTimes(k, AT_FDCWD, p, [v.getBigInt64(0, true) * NS, v.getBigInt64(8, true) * NS], false);
     },
   },
-  { nr: 79, name: 'getcwd', args: [a('buf', 'outbuf', 1), a('size', 'size')], ret: 'int', status: 'full', classes: ['file'], handler: (k, buf, size) => sysGetcwd(k, buf, size) },
+  { nr: 79, name: 'getcwd', args: [a('buf', 'cwd_out'), a('size', 'size')], ret: 'int', status: 'full', classes: ['file'], handler: (k, buf, size) => sysGetcwd(k, buf, size) },
   {
     nr: 80, name: 'chdir', args: [a('path', 'path')], ret: 'int', status: 'full', classes: ['file'],
     handler: (k, p) => {

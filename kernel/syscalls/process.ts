@@ -164,7 +164,7 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
   { nr: 118, name: 'getresuid', args: [a('ruid', 'unsigned_out'), a('euid', 'unsigned_out'), a('suid', 'unsigned_out')], ret: 'int', status: 'full', classes: ['creds'], handler: (k, r, e, s) => { for (const p of [r, e, s]) putUser32(k, p, 0); return 0; } },
   { nr: 120, name: 'getresgid', args: [a('rgid', 'unsigned_out'), a('egid', 'unsigned_out'), a('sgid', 'unsigned_out')], ret: 'int', status: 'full', classes: ['creds'], handler: (k, r, e, s) => { for (const p of [r, e, s]) putUser32(k, p, 0); return 0; } },
   { nr: 115, name: 'getgroups', args: [a('size', 'int'), a('list', 'ptr')], ret: 'int', status: 'full', classes: ['creds'], handler: (_k, size) => (size < 0 ? -Errno.EINVAL : 0) },
-  { nr: 95, name: 'umask', args: [a('mask', 'mode')], ret: 'int', status: 'full', handler: (k, mask) => { const old = k.umask; k.umask = mask & 0o777; return old; } },
+  { nr: 95, name: 'umask', args: [a('mask', 'mode')], ret: 'mode', status: 'full', handler: (k, mask) => { const old = k.umask; k.umask = mask & 0o777; return old; } },
   { nr: 111, name: 'getpgrp', args: [], ret: 'int', status: 'full', classes: ['process'], handler: (k) => k.pgid },
   { nr: 121, name: 'getpgid', args: [a('pid', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, pid) => (isSelf(k, pid | 0) ? k.pgid : -Errno.ESRCH) },
   { nr: 124, name: 'getsid', args: [a('pid', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, pid) => (isSelf(k, pid | 0) ? k.sid : -Errno.ESRCH) },

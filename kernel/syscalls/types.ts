@@ -30,8 +30,8 @@ export interface ArgSpec {
   len?: number;
 }
 
-/** How the result is printed: a number, a hex address, an fd, or seconds since the epoch (time). */
-export type RetKind = 'int' | 'hex' | 'fd' | 'none' | 'time';
+/** How the result is printed: a number, a hex address, an fd, seconds since the epoch (time), an octal mode (umask). */
+export type RetKind = 'int' | 'hex' | 'fd' | 'none' | 'time' | 'mode';
 
 /** Classes for `trace -e trace=%file` and friends (strace's syscall classes). */
 export type SyscallClass = 'file' | 'desc' | 'memory' | 'process' | 'signal' | 'clock' | 'ipc' | 'network' | 'creds' | 'stat' | 'fstat' | 'lstat' | 'statfs';

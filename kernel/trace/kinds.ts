@@ -342,8 +342,9 @@ function cstr(c: CallContext, addr: number, limit: number): string {
 export function resultOverride(c: CallContext): string | undefined {
   const cmd = sibling(c, 'fcntlcmd');
   const r = c.result!;
-  if (cmd === undefined || r <= 0) return undefined;
-  if ((cmd | 0) === F.GETFL) return `${hex(r)} (flags ${openFlagsText(r, true)})`;
+  if (cmd === undefined || r < 0) return undefined;
+  if ((cmd | 0) === F.GETFL) return `${r ? hex(r) : '0'} (flags ${openFlagsText(r, true)})`;
+  if (r === 0) return undefined;
   if ((cmd | 0) === F.GETFD) return `${hex(r)} (flags ${X.xflags(X.FD_FLAGS, r)})`;
   return undefined;
 }

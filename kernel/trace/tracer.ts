@@ -22,7 +22,7 @@ import { SYSCALLS, SYSCALLS_BY_NAME } from '../syscalls/table.js';
 import { a, type ArgSpec, type RetKind, type SyscallRow } from '../syscalls/types.js';
 import { vdso, type VdsoSymbol } from '../vdso/vdso.js';
 import { CLOCK } from '../clock.js';
-import { PRINTERS, resultOverride, hex, isoTime, u64, quoteBytes, peek, peekCString, sigName, type CallContext } from './kinds.js';
+import { PRINTERS, resultOverride, hex, isoTime, octalMode, u64, quoteBytes, peek, peekCString, sigName, type CallContext } from './kinds.js';
 import { quoteCString } from './quote.js';
 import { TraceFilter, bareName, type Road } from './filter.js';
 import { Summary } from './summary.js';
@@ -214,7 +214,7 @@ export class Tracer {
       e.errno = ERRNO_NAMES[n] ?? `ERRNO_${n}`;
       e.resultText = `-1 ${e.errno} (${ERRNO_MESSAGES[n] ?? `Unknown error ${n}`})`;
     } else {
-      e.resultText = resultOverride(c.ctx) ?? (c.ret === 'hex' ? (result === 0 ? '0' : hex(result)) : c.ret === 'time' ? `${result} (${isoTime(result)})` : String(result));
+      e.resultText = resultOverride(c.ctx) ?? (c.ret === 'hex' ? (result === 0 ? '0' : hex(result)) : c.ret === 'time' ? `${result} (${isoTime(result)})` : c.ret === 'mode' ? octalMode(result) : String(result));
     }
   }
 
