@@ -439,6 +439,13 @@ t.test('files on the host through the syscalls', async (t) => {
     t.equal(sys('lseek', fd, 2, 0), 2);
     t.equal(sys('read', fd, BUF + 16, 10), 4);
     t.equal(Buffer.from(bytes(BUF + 16, 4)).toString(), 'cdef');
+    t.equal(sys('fcntl', fd, 4, 0o2000), 0, 'F_SETFL O_APPEND');
+    sys('lseek', fd, 0, 0);
+    k.mem.poke(BUF, Buffer.from('gh'));
+    t.equal(sys('write', fd, BUF, 2), 2);
+    t.equal(fs.readFileSync(path.join(dir, 'f.txt'), 'utf8'), 'abcdefgh', 'appends despite the offset');
+    t.equal(sys('lseek', fd, 0, 1), 8, 'and the offset follows the end');
+    t.equal(sys('ftruncate', fd, 6), 0);
     t.equal(sys('fstat', fd, BUF + 64), 0);
     t.equal(Number(new DataView(bytes(BUF + 64 + 48, 8).buffer).getBigInt64(0, true)), 6, 'st_size');
     t.equal(sys('mkdir', str('d'), 0o755), 0);

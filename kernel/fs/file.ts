@@ -98,7 +98,8 @@ export class HostFile extends OpenFile {
       let done = 0;
       const append = (this.flags & 0o2000) !== 0;
       while (done < data.length) {
-        const at = pos !== undefined ? pos + done : this.tracked() && !append ? this.pos : null;
+        // O_APPEND (even one set later with F_SETFL, which the host fd does not know) writes at the end.
+        const at = pos !== undefined ? pos + done : !this.tracked() ? null : append ? Number(fs.fstatSync(this.fd).size) : this.pos;
         const n = fs.writeSync(this.fd, data, done, data.length - done, at);
         done += n;
         if (pos === undefined && this.tracked()) this.pos = append ? Number(fs.fstatSync(this.fd).size) : this.pos + n;
