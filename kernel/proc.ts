@@ -14,11 +14,12 @@
 //   /proc/<pid>/exe, cwd     links to the program and the working directory
 //   /proc/<pid>/mounts       the host's mount table (the guest sees the host's files); /proc/mounts links here
 //   /proc/<pid>/fd/<n>       links to what each descriptor refers to
+//   /sys/devices/system/cpu/{online,possible,present}   "0": the one CPU (glibc's get_nprocs reads these)
 
 import { Errno } from './errno.js';
 import { MemoryFile, OpenFile, S_IFREG, type StatInfo } from './fs/file.js';
 import { MemoryDir, DT, type DirEntry } from './fs/dir.js';
-import { lexicalPath } from './fs/path.js';
+import { lexicalPath, SYS_CPU_FILES } from './fs/path.js';
 import * as fs from 'node:fs';
 import { UTSNAME, commOf } from './syscalls/process.js';
 import { DEFAULT_TSC_HZ } from './time/timekeeping.js';
@@ -156,6 +157,7 @@ function meminfo(k: Kernel): string {
 /** Look up an absolute guest path under /proc: the node, or -ENOENT. */
 export function procLookup(k: Kernel, abs: string): ProcNode | number {
   const parts = lexicalPath(abs).split('/').filter(Boolean);
+  if (SYS_CPU_FILES.includes('/' + parts.join('/'))) return { kind: 'file', path: '/' + parts.join('/'), content: () => enc('0\n') };
   if (parts[0] !== 'proc') return -Errno.ENOENT;
   const pid = String(k.pid);
   const file = (path: string, content: () => Uint8Array | string): ProcNode => ({ kind: 'file', path, content: () => { const c = content(); return typeof c === 'string' ? enc(c) : c; } });

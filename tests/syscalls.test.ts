@@ -378,6 +378,8 @@ t.test('/proc files are snapshots of the kernel state', async (t) => {
   t.ok(cpuinfo.includes(`\nvendor_id\t: ${VENDOR}\n`), 'the vendor CPUID reports');
   const n = sys('readlink', str('/proc/self/exe'), BUF, 100);
   t.equal(Buffer.from(bytes(BUF, n)).toString(), '/usr/bin/example', 'readlink /proc/self/exe');
+  t.equal(Buffer.from(read('/sys/devices/system/cpu/online')).toString(), '0\n', 'one CPU online, as sched_getaffinity says');
+  t.equal(Buffer.from(read('/sys/devices/system/cpu/possible')).toString(), '0\n', 'and possible');
   t.equal(sys('open', str('/proc/self/nope'), 0, 0), -Errno.ENOENT);
   t.equal(sys('open', str('/proc/999999/maps'), 0, 0), -Errno.ENOENT, 'only our own pid exists');
   const dfd = sys('open', str('/proc/self'), 0o200000, 0);

@@ -40,10 +40,16 @@ export function lexicalPath(abs: string): string {
   return path.posix.normalize(abs);
 }
 
-/** Is this absolute guest path inside /proc? */
+/**
+ * The few /sys files that describe the CPUs: colonel has one, whatever the host has, so they are
+ * answered by kernel/proc.ts with the rest of the synthetic files (glibc's get_nprocs reads them).
+ */
+export const SYS_CPU_FILES = ['/sys/devices/system/cpu/online', '/sys/devices/system/cpu/possible', '/sys/devices/system/cpu/present'];
+
+/** Is this absolute guest path one kernel/proc.ts answers (/proc, and the /sys CPU files)? */
 export function isProcPath(abs: string): boolean {
   const n = lexicalPath(abs);
-  return n === '/proc' || n === '/proc/' || n.startsWith('/proc/');
+  return n === '/proc' || n === '/proc/' || n.startsWith('/proc/') || SYS_CPU_FILES.includes(n);
 }
 
 /** The host path for an absolute guest path (the guest-root seam; identity for now). */
