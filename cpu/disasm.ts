@@ -238,10 +238,13 @@ function operandText(d: Insn, kind: Operand, e: Encoding, u: Usage, opts: Disasm
       return moffsOperand(d, u);
     default:
       // Memory-only kinds: m, m8..m128, the x87 memory kinds, m512, m2byte.
+      // m128 is XMMWORD beside an xmm register, OWORD alone (cmpxchg16b), as objdump sizes them.
+      if (kind === 'm128' && !d.row.operands.some((o) => o.startsWith('xmm'))) return memoryText(d, 'OWORD', u, true);
       return memoryText(d, SIZE_PTR[kind] ?? '', u, true);
   }
 }
 
+const SSE_PREDICATES = ['eq', 'lt', 'le', 'unord', 'neq', 'nlt', 'nle', 'ord'];
 const NOP_ENCODING: Encoding = { ...parseEncoding({ id: 'nop', mnemonic: 'nop', opcode: '90', operands: [], exec: () => {} }) };
 const BRANCH_FLOWS = new Set(['jump', 'branch', 'call', 'ret']);
 
@@ -315,6 +318,11 @@ export function formatInsn(d: Insn, opts: DisasmOptions = {}): string {
   }
   if (e.plusR && !nop90) u.rexB = true;
   let mnemonic = nop90 ? 'nop' : row.intel?.mnemonic ?? row.mnemonic;
+  if (e.map === 1 && e.op === 0xc2 && ops.length === 3 && (d.imm & 0xff) < 8) {
+    // cmpps/cmppd/cmpss/cmpsd: objdump names the predicate (cmpltps xmm0,xmm1) and drops the imm8.
+    mnemonic = 'cmp' + SSE_PREDICATES[d.imm & 0xff] + mnemonic.slice(3);
+    ops.pop();
+  }
   if (mnemonic === 'jrcxz' && d.asize === 32) mnemonic = 'jecxz';
   const prefixes = prefixNames(d, nop90 ? NOP_ENCODING : e, u, isString);
   let head = prefixes.length ? prefixes.join(' ') + ' ' + mnemonic : mnemonic;

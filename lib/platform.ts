@@ -3,12 +3,13 @@
 // the decoder's formatter, and cpu/ never imports the kernel.
 
 import type { Kernel } from '../kernel/kernel.js';
+import { formatInsn } from '../cpu/disasm.js';
 
 export function installPlatform(k: Kernel): void {
   k.describeInsn = (addr: number) => {
     try {
       const d = k.engine.insnAt(addr);
-      return Array.from(d.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+      return `${Array.from(d.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ')} (${formatInsn(d)})`;
     } catch {
       return '';
     }
