@@ -11,6 +11,7 @@
 // instruction), a thrown GuestFault (see fault.ts), and guest memory.
 
 import { GuestMemory } from './memory.js';
+import { X87 } from './x87.js';
 import { CF, PF, AF, ZF, SF, OF, DF, STATUS, RESERVED_ONE, Lazy, PARITY, USER_WRITABLE } from './flags.js';
 
 export const Reg = {
@@ -49,6 +50,8 @@ export class Cpu {
   readonly xf32 = new Float32Array(this.xbuf);
   readonly xf64 = new Float64Array(this.xbuf);
   mxcsr = 0x1f80;
+  /** The x87 FPU: registers, control, status and tag words (x87.ts). */
+  readonly x87 = new X87();
 
   /** rip as a signed 64-bit number (see memory.ts on addresses). Branches write it; see engine.ts. */
   rip = 0;

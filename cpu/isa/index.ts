@@ -11,6 +11,7 @@ import { BITS_ROWS } from './bits.js';
 import { STRING_ROWS } from './string.js';
 import { MISC_ROWS } from './misc.js';
 import { SSE_ROWS } from './sse.js';
+import { SSE_FP_ROWS } from './sse-fp.js';
 
 export const ISA: readonly IsaRow[] = [
   ...BASE_ROWS,
@@ -21,6 +22,7 @@ export const ISA: readonly IsaRow[] = [
   ...STRING_ROWS,
   ...MISC_ROWS,
   ...SSE_ROWS,
+  ...SSE_FP_ROWS,
 ];
 
 export type { IsaRow, Operand, Flow, Encoding } from './types.js';
