@@ -101,6 +101,13 @@ for (const c of cases) {
   });
 }
 
+t.test('guest timing with the host clock (sleeps really wait)', async (t) => {
+  const started = Date.now();
+  const got = runProgram(path.join(ROOT, 'fixtures/syscalls/timing'), { argv: ['fixtures/syscalls/timing'], env: {}, clock: 'host', maxInsns: 2e9 });
+  t.equal(got.stdout, fs.readFileSync(path.join(ROOT, 'fixtures/syscalls/expected/timing.stdout'), 'utf8'), 'the same answers as natively');
+  t.ok(Date.now() - started >= 1000, 'sleep(1) took a second of real time');
+});
+
 // A static busybox, when the host has one (Debian's busybox-static): its applets under colonel
 // against the same applets run natively, from the repository root.
 const BUSYBOX = '/bin/busybox';

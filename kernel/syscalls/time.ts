@@ -37,7 +37,10 @@ export function putTimeval(k: Kernel, addr: number, ns: bigint): void {
 export function sleepNs(k: Kernel, ns: bigint): void {
   if (ns <= 0n) return;
   if (k.options.clock === 'host') {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(ns / 1_000_000n));
+    // Atomics.wait takes whole milliseconds and may wake a little early: wait until the deadline.
+    const deadline = process.hrtime.bigint() + ns;
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    for (let left = ns; left > 0n; left = deadline - process.hrtime.bigint()) Atomics.wait(cell, 0, 0, Math.ceil(Number(left) / 1e6));
     return;
   }
   k.sleptNs += ns;
