@@ -166,11 +166,11 @@ function implicitOperand(d: Insn, kind: Operand, u: Usage): string {
   return `${SIZE_PTR[kind]} PTR ${seg}[${reg}]`;
 }
 
-/** mov's moffs: `ds:0x...` without a segment prefix, else the fs:/gs: override or nothing. */
+/** mov's moffs: `ds:0x...`, or with the fs:/gs: override (a cs/ss/es/ds prefix stays a prefix name). */
 function moffsOperand(d: Insn, u: Usage): string {
   u.mem = true;
   u.anyMem = true;
-  const seg = d.seg === SEG_FS ? 'fs:' : d.seg === SEG_GS ? 'gs:' : d.prefixes.some(isSegPrefix) ? '' : 'ds:';
+  const seg = d.seg === SEG_FS ? 'fs:' : d.seg === SEG_GS ? 'gs:' : 'ds:';
   return seg + hexU((BigInt(d.immHi) << 32n) | BigInt(d.imm >>> 0), 64);
 }
 
