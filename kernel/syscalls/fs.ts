@@ -313,7 +313,7 @@ export const FS_SYSCALLS: SyscallRow[] = [
   },
   { nr: 22, name: 'pipe', args: [a('pipefd', 'fds_out')], ret: 'int', status: 'partial', classes: ['desc'], note: 'a wait on a pipe that can never end returns EDEADLK', handler: (k, p) => sysPipe2(k, p, 0) },
   { nr: 293, name: 'pipe2', args: [a('pipefd', 'fds_out'), a('flags', 'openflags')], ret: 'int', status: 'partial', classes: ['desc'], note: 'a wait on a pipe that can never end returns EDEADLK; O_DIRECT is accepted as a plain pipe', handler: (k, p, flags) => sysPipe2(k, p, flags | 0) },
-  { nr: 77, name: 'ftruncate', args: [a('fd', 'fd'), a('length', 'off')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, len) => sysFtruncate(k, fd, len) },
+  { nr: 77, name: 'ftruncate', args: [a('fd', 'fd'), a('length', 'ulong')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, len) => sysFtruncate(k, fd, len) },
   { nr: 74, name: 'fsync', args: [a('fd', 'fd')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd) => sysFsync(k, fd, false) },
   { nr: 75, name: 'fdatasync', args: [a('fd', 'fd')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd) => sysFsync(k, fd, true) },
   { nr: 217, name: 'getdents64', args: [a('fd', 'fd'), a('dirp', 'dirents_out'), a('count', 'size')], ret: 'int', status: 'full', classes: ['desc'], handler: (k, fd, d, n) => sysGetdents(k, fd, d, n, true) },

@@ -272,16 +272,16 @@ function sysSysinfo(k: Kernel, buf: number): number {
 
 export const MISC_SYSCALLS: SyscallRow[] = [
   {
-    nr: 16, name: 'ioctl', args: [a('fd', 'fd'), a('request', 'ioctlcmd'), a('arg', 'hex')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 16, name: 'ioctl', args: [a('fd', 'fd'), a('request', 'ioctlcmd'), a('arg', 'ioctlarg')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'terminals: TCGETS/TCSETS* (recorded, host terminal untouched), TIOCGWINSZ from the host, TIOCGPGRP; any fd: FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, FIONREAD; else ENOTTY',
     handler: (k, fd, cmd, arg) => sysIoctl(k, fd, cmd >>> 0, arg),
   },
   {
-    nr: 7, name: 'poll', args: [a('fds', 'ptr'), a('nfds', 'uint'), a('timeout', 'int')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 7, name: 'poll', args: [a('fds', 'pollfds', 1), a('nfds', 'uint'), a('timeout', 'int')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'pipes by their buffer; other files always ready', handler: (k, fds, n, ms) => doPoll(k, fds, n, (ms | 0) < 0 ? null : BigInt(ms | 0) * 1_000_000n),
   },
   {
-    nr: 271, name: 'ppoll', args: [a('fds', 'ptr'), a('nfds', 'uint'), a('tmo_p', 'timespec_in'), a('sigmask', 'sigset_in'), a('sigsetsize', 'size')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 271, name: 'ppoll', args: [a('fds', 'pollfds', 1), a('nfds', 'uint'), a('tmo_p', 'timespec_in'), a('sigmask', 'sigset_in'), a('sigsetsize', 'size')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'pipes by their buffer; other files always ready; the temporary mask does not matter without delivery',
     handler: (k, fds, n, tmo, mask, size) => {
       if (mask && size !== 8) return -Errno.EINVAL;
@@ -290,7 +290,7 @@ export const MISC_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 23, name: 'select', args: [a('nfds', 'int'), a('readfds', 'ptr'), a('writefds', 'ptr'), a('exceptfds', 'ptr'), a('timeout', 'ptr')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 23, name: 'select', args: [a('nfds', 'int'), a('readfds', 'fdset', 0), a('writefds', 'fdset', 0), a('exceptfds', 'fdset', 0), a('timeout', 'timeval_in')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'pipes by their buffer; other files always ready; the timeout is not updated',
     handler: (k, n, r, w, e, tv) => {
       const t = getTimeval(k, tv);
@@ -298,7 +298,7 @@ export const MISC_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 270, name: 'pselect6', args: [a('nfds', 'int'), a('readfds', 'ptr'), a('writefds', 'ptr'), a('exceptfds', 'ptr'), a('timeout', 'timespec_in'), a('sigmask', 'ptr')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 270, name: 'pselect6', args: [a('nfds', 'int'), a('readfds', 'fdset', 0), a('writefds', 'fdset', 0), a('exceptfds', 'fdset', 0), a('timeout', 'timespec_in'), a('sigmask', 'ptr')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'pipes by their buffer; other files always ready',
     handler: (k, n, r, w, e, ts) => {
       const t = optTimespec(k, ts);
@@ -310,7 +310,7 @@ export const MISC_SYSCALLS: SyscallRow[] = [
     note: 'deterministic: a PRNG seeded with the layout seed (random only when the seed is, as with --aslr)', handler: (k, buf, len, flags) => sysGetrandom(k, buf, len, flags | 0),
   },
   {
-    nr: 202, name: 'futex', args: [a('uaddr', 'ptr'), a('futex_op', 'futexop'), a('val', 'int'), a('timeout', 'timespec_in'), a('uaddr2', 'ptr'), a('val3', 'int')], ret: 'int', status: 'partial', classes: [],
+    nr: 202, name: 'futex', args: [a('uaddr', 'ptr'), a('futex_op', 'futexop'), a('val', 'int'), a('timeout', 'futex_timeout'), a('uaddr2', 'futex_uaddr2'), a('val3', 'futex_val3')], ret: 'int', status: 'partial', classes: [],
     note: 'one thread: WAKE wakes nobody; WAIT is EAGAIN on a mismatch, ETIMEDOUT after advancing the clock with a timeout, else EDEADLK; no PI or requeue of waiters',
     handler: (k, uaddr, op, val, timeout, uaddr2, val3) => sysFutex(k, uaddr, op | 0, val, timeout, uaddr2, val3),
   },

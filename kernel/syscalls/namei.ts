@@ -317,7 +317,7 @@ export const NAMEI_SYSCALLS: SyscallRow[] = [
     note: 'RENAME_NOREPLACE only (checked, then renamed: not atomic); RENAME_EXCHANGE/WHITEOUT are EINVAL', handler: (k, od, o, nd, n, flags) => sysRenameat2(k, od, o, nd, n, flags),
   },
   {
-    nr: 76, name: 'truncate', args: [a('path', 'path'), a('length', 'off')], ret: 'int', status: 'full', classes: ['file'],
+    nr: 76, name: 'truncate', args: [a('path', 'path'), a('length', 'ulong')], ret: 'int', status: 'full', classes: ['file'],
     handler: (k, p, len) => (len < 0 ? -Errno.EINVAL : hostOp(k, AT_FDCWD, p, (h) => {
       if (fs.statSync(h).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
       fs.truncateSync(h, len);

@@ -194,7 +194,7 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
     note: 'one CPU: the mask is {0}', handler: (k, pid, len, mask) => sysSchedGetaffinity(k, pid | 0, len, mask),
   },
   {
-    nr: 203, name: 'sched_setaffinity', args: [a('pid', 'int'), a('cpusetsize', 'size'), a('mask', 'hex')], ret: 'int', status: 'full', classes: ['process'],
+    nr: 203, name: 'sched_setaffinity', args: [a('pid', 'int'), a('cpusetsize', 'size'), a('mask', 'cpuset_in', 1)], ret: 'int', status: 'full', classes: ['process'],
     note: 'one CPU: a mask with CPU 0 is accepted, any other is EINVAL', handler: (k, pid, len, mask) => sysSchedSetaffinity(k, pid | 0, len, mask),
   },
   { nr: 24, name: 'sched_yield', args: [], ret: 'int', status: 'full', handler: () => 0 },
@@ -225,11 +225,11 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
     note: 'not registered: glibc then reads the CPU number from the vDSO (getcpu), which agrees with the getcpu syscall', handler: () => -Errno.ENOSYS,
   },
   {
-    nr: 61, name: 'wait4', args: [a('pid', 'int'), a('wstatus', 'ptr'), a('options', 'hex'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
+    nr: 61, name: 'wait4', args: [a('pid', 'int'), a('wstatus', 'ptr'), a('options', 'waitoptions'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
     note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, _pid, _st, options) => (options & ~WAIT4_OPTIONS ? -Errno.EINVAL : -Errno.ECHILD),
   },
   {
-    nr: 247, name: 'waitid', args: [a('idtype', 'int'), a('id', 'int'), a('infop', 'ptr'), a('options', 'hex'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
+    nr: 247, name: 'waitid', args: [a('idtype', 'int'), a('id', 'int'), a('infop', 'ptr'), a('options', 'waitoptions'), a('rusage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'],
     note: `no children ever exist (${noSecondProcess}): ECHILD`, handler: (_k, idtype, _id, _info, options) => (idtype < 0 || idtype > 3 || options & ~WAITID_OPTIONS || !(options & 0xe) ? -Errno.EINVAL : -Errno.ECHILD),
   },
   { nr: 56, name: 'clone', args: [a('flags', 'hex'), a('stack', 'ptr'), a('parent_tid', 'ptr'), a('child_tid', 'ptr'), a('tls', 'hex')], ret: 'int', status: 'enosys', classes: ['process'], note: noSecondProcess, handler: () => -Errno.ENOSYS },

@@ -136,7 +136,7 @@ export const STAT_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 332, name: 'statx', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('flags', 'atflags'), a('mask', 'hex'), a('statxbuf', 'statx_out')], ret: 'int', status: 'partial', classes: ['file', 'desc', 'stat'],
+    nr: 332, name: 'statx', args: [a('dirfd', 'dirfd'), a('pathname', 'path'), a('flags', 'statx_flags'), a('mask', 'statx_mask'), a('statxbuf', 'statx_out')], ret: 'int', status: 'partial', classes: ['file', 'desc', 'stat'],
     note: 'STATX_BASIC_STATS only (no btime, attributes or mount id)',
     handler: (k, d, p, flags, mask, buf) => {
       if (mask & 0x80000000) return -Errno.EINVAL; // STATX__RESERVED

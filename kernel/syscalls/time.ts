@@ -113,7 +113,7 @@ export const TIME_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 35, name: 'nanosleep', args: [a('req', 'timespec_in'), a('rem', 'timespec_out')], ret: 'int', status: 'full', classes: ['clock'],
+    nr: 35, name: 'nanosleep', args: [a('req', 'timespec_in'), a('rem', 'timespec_rem')], ret: 'int', status: 'full', classes: ['clock'],
     note: 'virtual clock: advances time without waiting', handler: (k, req) => {
       const t = getTimespec(k, req);
       if (typeof t === 'number') return t;
@@ -122,16 +122,16 @@ export const TIME_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 230, name: 'clock_nanosleep', args: [a('clockid', 'clockid'), a('flags', 'int'), a('request', 'timespec_in'), a('remain', 'timespec_out')], ret: 'int', status: 'full', classes: ['clock'],
+    nr: 230, name: 'clock_nanosleep', args: [a('clockid', 'clockid'), a('flags', 'timerflags'), a('request', 'timespec_in'), a('remain', 'timespec_rem')], ret: 'int', status: 'full', classes: ['clock'],
     note: 'virtual clock: advances time without waiting', handler: (k, id, flags, req) => sysClockNanosleep(k, id | 0, flags | 0, req),
   },
   {
-    nr: 100, name: 'times', args: [a('buf', 'ptr')], ret: 'int', status: 'full', classes: ['clock', 'process'],
+    nr: 100, name: 'times', args: [a('buf', 'tms_out')], ret: 'int', status: 'full', classes: ['clock', 'process'],
     handler: (k, buf) => {
       const ticks = (ns: bigint) => (ns * USER_HZ) / NS;
       if (buf) copyToUser(k, buf, new StructWriter(32).u64(0, ticks(k.clockNs(CLOCK.PROCESS_CPUTIME_ID) ?? 0n)).bytes);
       return Number(ticks(k.clockNs(CLOCK.MONOTONIC)!)); // clock ticks since boot
     },
   },
-  { nr: 98, name: 'getrusage', args: [a('who', 'int'), a('usage', 'ptr')], ret: 'int', status: 'partial', classes: ['process'], note: 'times and ru_maxrss only; the counters are zero', handler: (k, who, buf) => sysGetrusage(k, who | 0, buf) },
+  { nr: 98, name: 'getrusage', args: [a('who', 'rusage_who'), a('usage', 'rusage_out')], ret: 'int', status: 'partial', classes: ['process'], note: 'times and ru_maxrss only; the counters are zero', handler: (k, who, buf) => sysGetrusage(k, who | 0, buf) },
 ];

@@ -21,6 +21,15 @@ export type ArgKind =
   | 'fcntlarg' // fcntl's third argument, read as the command says (omitted for F_GETFD/F_GETFL)
   | 'madvice' // MADV_DONTNEED...
   | 'mremap_newaddr' // mremap's new_address: only meaningful (and printed) with MREMAP_FIXED
+  | 'ioctlarg' // ioctl's third argument, read as the request says (an int, a winsize...)
+  | 'pollfds' // struct pollfd[len]; the result lists the revents
+  | 'fdset' // fd_set of `len` (nfds) bits; the result lists the sets after the call
+  | 'timeval_in' | 'timespec_rem' // nanosleep's rem: written only when interrupted
+  | 'timerflags' | 'tms_out' | 'rusage_who' | 'rusage_out'
+  | 'cpuset_in' // a CPU mask of `len` bytes
+  | 'statx_flags' | 'statx_mask'
+  | 'waitoptions' // WNOHANG|WUNTRACED...
+  | 'futex_timeout' | 'futex_uaddr2' | 'futex_val3' // futex's last three: which are used depends on the op
   | 'cwd_out'; // getcwd's buffer: a path the kernel writes, the result counting its NUL
 
 export interface ArgSpec {

@@ -30,6 +30,8 @@ export interface CallContext {
 export interface ArgPrinter {
   /** Printed after the call returns (the kernel fills it). */
   out?: boolean;
+  /** An output printed by the printer itself even when the call failed (else the bare address). */
+  onError?: boolean;
   print(c: CallContext, i: number): string | null;
 }
 
@@ -136,12 +138,6 @@ const makedev = (dev: bigint) => {
   return `makedev(0x${major.toString(16)}, 0x${minor.toString(16)})`.replace(', 0x0)', ', 0)');
 };
 
-const STATX_MASK: X.Xlat = [
-  ['STATX_ALL', 0xfff], ['STATX_BASIC_STATS', 0x7ff], ['STATX_TYPE', 0x1], ['STATX_MODE', 0x2], ['STATX_NLINK', 0x4],
-  ['STATX_UID', 0x8], ['STATX_GID', 0x10], ['STATX_ATIME', 0x20], ['STATX_MTIME', 0x40], ['STATX_CTIME', 0x80],
-  ['STATX_INO', 0x100], ['STATX_SIZE', 0x200], ['STATX_BLOCKS', 0x400], ['STATX_BTIME', 0x800], ['STATX_MNT_ID', 0x1000],
-  ['STATX_DIOALIGN', 0x2000],
-];
 
 /** The other argument of this call with the given kind (fcntl's arg reads its cmd; open's mode its flags). */
 function sibling(c: CallContext, kind: ArgKind): number | undefined {
@@ -150,8 +146,8 @@ function sibling(c: CallContext, kind: ArgKind): number | undefined {
 }
 
 function openFlagsText(v: number, withAccmode: boolean): string {
-  const rest = X.xflags(X.OPEN_FLAGS, v & ~X.O_ACCMODE, '');
-  if (!withAccmode) return X.xflags(X.OPEN_FLAGS, v);
+  const rest = X.xflags(X.OPEN_FLAGS, v & ~X.O_ACCMODE, '', 'O_???');
+  if (!withAccmode) return X.xflags(X.OPEN_FLAGS, v, '0', 'O_???');
   const acc = X.xlookup(X.OPEN_ACCMODE, v & X.O_ACCMODE) ?? '0' + (v & X.O_ACCMODE).toString(8);
   return rest ? `${acc}|${rest}` : acc;
 }
@@ -166,12 +162,12 @@ function sigaction(k: Kernel, addr: number): string {
     const flags = Number(v.getBigUint64(8, true) & 0xffffffffn);
     const restorer = Number(v.getBigInt64(16, true));
     return `{sa_handler=${X.xlookup(X.SIG_HANDLERS, handler) ?? hex(handler)}, sa_mask=${sigsetText(v.getBigUint64(24, true))}, ` +
-      `sa_flags=${X.xflags(X.SA_FLAGS, flags)}${flags & X.SA_RESTORER ? `, sa_restorer=${hex(restorer)}` : ''}}`;
+      `sa_flags=${X.xflags(X.SA_FLAGS, flags, '0', 'SA_???')}${flags & X.SA_RESTORER ? `, sa_restorer=${hex(restorer)}` : ''}}`;
   });
 }
 
 function sigaltstack(k: Kernel, addr: number): string {
-  return struct(k, addr, 24, (v) => `{ss_sp=${ptr(Number(v.getBigInt64(0, true)))}, ss_flags=${X.xflags(X.SS_FLAGS, v.getInt32(8, true))}, ss_size=${u64s(v, 16)}}`);
+  return struct(k, addr, 24, (v) => `{ss_sp=${ptr(Number(v.getBigInt64(0, true)))}, ss_flags=${X.xflags(X.SS_FLAGS, v.getInt32(8, true), '0', 'SS_???')}, ss_size=${u64s(v, 16)}}`);
 }
 
 /** writev's or readv's iovec array; `data` limits how many bytes each buffer shows (readv: the result). */
@@ -189,7 +185,8 @@ function iovec(c: CallContext, addr: number, count: number, data: number): strin
     const len = Number(v.getBigUint64(16 * i + 8, true));
     const show = Math.max(0, Math.min(len, left));
     left -= show;
-    const bytes = base === 0 ? null : peek(c.k, base, Math.min(show, c.strSize + 1));
+    const failed = c.result !== null && c.result < 0;
+    const bytes = base === 0 || failed ? null : peek(c.k, base, Math.min(show, c.strSize + 1));
     const text = base === 0 ? 'NULL' : bytes ? quoteBuffer(bytes, show, c.strSize) : hex(base);
     parts.push(`{iov_base=${text}, iov_len=${len}}`);
   }
@@ -212,7 +209,7 @@ const F = { DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, SETOWN: 8, SETSIG:
 const FCNTL_NO_ARG = new Set([1, 3, 9, 11, 1025, 1032, 1034]); // F_GETFD F_GETFL F_GETOWN F_GETSIG F_GETLEASE F_GETPIPE_SZ F_GET_SEALS
 
 const n = (f: (v: number) => string): ArgPrinter => ({ print: (c, i) => f(c.args[i]) });
-const out = (f: (c: CallContext, v: number, i: number) => string): ArgPrinter => ({ out: true, print: (c, i) => f(c, c.args[i], i) });
+const out = (f: (c: CallContext, v: number, i: number) => string | null): ArgPrinter => ({ out: true, print: (c, i) => f(c, c.args[i], i) });
 
 export const PRINTERS: Record<ArgKind, ArgPrinter> = {
   int: n((v) => String(v | 0)),
@@ -230,7 +227,7 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
   inbuf: { print: (c, i) => bufferText(c, c.args[i], lenOf(c, i)) },
   outbuf: out((c, v, i) => bufferText(c, v, Math.min(c.result!, lenOf(c, i) || c.result!), c.specs.some((s) => s.kind === 'getrandomflags'))),
   iovec_in: { print: (c, i) => iovec(c, c.args[i], lenOf(c, i), Infinity) },
-  iovec_out: out((c, v, i) => iovec(c, v, lenOf(c, i), c.result!)),
+  iovec_out: { out: true, onError: true, print: (c, i) => iovec(c, c.args[i], lenOf(c, i), c.result!) },
   openflags: { print: (c, i) => openFlagsText(c.args[i], c.specs.some((s) => s.kind === 'path')) },
   mode: {
     print: (c, i) => {
@@ -239,16 +236,16 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
       return octalMode(c.args[i] & 0o7777);
     },
   },
-  prot: n((v) => (v === 0 ? 'PROT_NONE' : X.xflags(X.PROT_FLAGS, v))),
+  prot: n((v) => (v === 0 ? 'PROT_NONE' : X.xflags(X.PROT_FLAGS, v, '0', 'PROT_???'))),
   mapflags: n((v) => {
     const type = X.xlookup(X.MAP_TYPES, v & X.MAP_TYPE) ?? '0x' + (v & X.MAP_TYPE).toString(16);
-    const rest = X.xflags(X.MAP_FLAGS, v & ~X.MAP_TYPE, '');
+    const rest = X.xflags(X.MAP_FLAGS, v & ~X.MAP_TYPE, '', 'MAP_???');
     return rest ? `${type}|${rest}` : type;
   }),
-  mremapflags: n((v) => X.xflags(X.MREMAP_FLAGS, v)),
+  mremapflags: n((v) => X.xflags(X.MREMAP_FLAGS, v, '0', 'MREMAP_???')),
   whence: n((v) => X.xval(X.SEEK_WHENCE, v | 0, 'SEEK_???')),
-  atflags: n((v) => X.xflags(X.AT_FLAGS, v)),
-  accessmode: n((v) => ((v | 0) === 0 ? 'F_OK' : X.xflags(X.ACCESS_MODES, v))),
+  atflags: n((v) => X.xflags(X.AT_FLAGS, v, '0', 'AT_???')),
+  accessmode: n((v) => ((v | 0) === 0 ? 'F_OK' : X.xflags(X.ACCESS_MODES, v, '0', '?_OK'))),
   clockid: n((v) => X.xval(X.CLOCK_IDS, v | 0, 'CLOCK_???')),
   timespec_in: { print: (c, i) => timespec(c.k, c.args[i]) },
   timespec_out: out((c, v) => timespec(c.k, v)),
@@ -263,7 +260,7 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
   })),
   statx_out: out((c, v) => struct(c.k, v, 256, (d) => {
     const mode = d.getUint16(28, true);
-    return `{stx_mask=${X.xflags(STATX_MASK, d.getUint32(0, true))}, stx_attributes=${hexOr0(Number(d.getBigUint64(8, true)))}, ` +
+    return `{stx_mask=${X.xflags(X.STATX_MASK, d.getUint32(0, true), '0', 'STATX_???')}, stx_attributes=${hexOr0(Number(d.getBigUint64(8, true)))}, ` +
       `stx_mode=${modeText(mode)}, stx_size=${u64s(d, 40)}, ...}`;
   })),
   utsname_out: out((c, v) => struct(c.k, v, 390, (d) => {
@@ -279,7 +276,7 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
   sigset_in: { print: (c, i) => struct(c.k, c.args[i], 8, (d) => sigsetText(d.getBigUint64(0, true))) },
   sigset_out: out((c, v) => struct(c.k, v, 8, (d) => sigsetText(d.getBigUint64(0, true)))),
   sighow: n((v) => X.xval(X.SIGPROCMASK_HOW, v | 0, 'SIG_???')),
-  ioctlcmd: n((v) => X.xlookup(X.IOCTL_CMDS, v >>> 0) ?? hex(v >>> 0)),
+  ioctlcmd: n((v) => X.xlookup(X.IOCTL_CMDS, v >>> 0) ?? iocText(v >>> 0)),
   arch_prctl_code: n((v) => X.xval(X.ARCH_PRCTL_CODES, v | 0, 'ARCH_???')),
   futexop: n((v) => {
     const op = X.xlookup(X.FUTEX_OPS, v & 0x7f) ?? String(v & 0x7f);
@@ -288,13 +285,7 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
     const rest = v & ~(0x7f | X.FUTEX_PRIVATE_FLAG | X.FUTEX_CLOCK_REALTIME);
     return `${op}${priv}${rt}${rest ? '|' + hex(rest) : ''}`;
   }),
-  cpuset_out: out((c, v) => {
-    const b = peek(c.k, v, Math.max(0, c.result!));
-    if (!b) return hex(v);
-    const cpus: number[] = [];
-    b.forEach((byte, i) => { for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) cpus.push(8 * i + bit); });
-    return `[${cpus.join(' ')}]`;
-  }),
+  cpuset_out: out((c, v) => cpuList(c, v, Math.max(0, c.result!))),
   dirents_out: out((c, v) => {
     const b = peek(c.k, v, Math.max(0, c.result!));
     if (!b) return hex(v);
@@ -306,7 +297,7 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
     }
     return `${hex(v)} /* ${entries} entries */`;
   }),
-  getrandomflags: n((v) => X.xflags(X.GETRANDOM_FLAGS, v)),
+  getrandomflags: n((v) => X.xflags(X.GETRANDOM_FLAGS, v, '0', 'GRND_???')),
   unsigned_out: out((c, v) => struct(c.k, v, 4, (d) => `[${d.getUint32(0, true)}]`)),
   int_out: out((c, v) => struct(c.k, v, 4, (d) => `[${d.getInt32(0, true)}]`)),
   fds_out: out((c, v) => struct(c.k, v, 8, (d) => `[${d.getInt32(0, true)}, ${d.getInt32(4, true)}]`)),
@@ -325,12 +316,119 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
     },
   },
   madvice: n((v) => X.xval(X.MADVISE_ADVICE, v | 0, 'MADV_???')),
+  ioctlarg: { out: true, onError: true, print: (c, i) => ioctlArg(c, c.args[i]) },
+  waitoptions: n((v) => X.xflags(X.WAIT_OPTIONS, v, '0', 'W???')),
+  futex_timeout: { print: (c, i) => futexArg(c, i, 3) },
+  futex_uaddr2: { print: (c, i) => futexArg(c, i, 4) },
+  futex_val3: { print: (c, i) => futexArg(c, i, 5) },
+  pollfds: { print: (c, i) => pollfds(c, c.args[i], lenOf(c, i), false) },
+  fdset: { print: (c, i) => fdset(c, c.args[i], lenOf(c, i)) },
+  timeval_in: { print: (c, i) => timespec(c.k, c.args[i], true) },
+  timespec_rem: { out: true, onError: true, print: (c, i) => (c.result === -4 ? timespec(c.k, c.args[i]) : ptr(c.args[i])) },
+  timerflags: n((v) => X.xflags(X.TIMER_FLAGS, v, '0', 'TIMER_???')),
+  tms_out: out((c, v) => struct(c.k, v, 32, (d) => `{tms_utime=${i64(d, 0)}, tms_stime=${i64(d, 8)}, tms_cutime=${i64(d, 16)}, tms_cstime=${i64(d, 24)}}`)),
+  rusage_who: n((v) => X.xval(X.RUSAGE_WHO, v | 0, 'RUSAGE_???')),
+  rusage_out: out((c, v) => struct(c.k, v, 32, (d) => `{ru_utime={tv_sec=${i64(d, 0)}, tv_usec=${i64(d, 8)}}, ru_stime={tv_sec=${i64(d, 16)}, tv_usec=${i64(d, 24)}}, ...}`)),
+  cpuset_in: { print: (c, i) => cpuList(c, c.args[i], lenOf(c, i)) },
+  statx_flags: n((v) => {
+    const sync = X.xlookup(X.STATX_SYNC_TYPES, v & X.AT_STATX_SYNC_TYPE) ?? hex(v & X.AT_STATX_SYNC_TYPE);
+    const rest = X.xflags(X.AT_FLAGS.filter(([, f]) => !(f & X.AT_STATX_SYNC_TYPE)), v & ~X.AT_STATX_SYNC_TYPE, '', 'AT_???');
+    return rest ? `${sync}|${rest}` : sync;
+  }),
+  statx_mask: n((v) => X.xflags(X.STATX_MASK, v, '0', 'STATX_???')),
   mremap_newaddr: { print: (c, i) => ((sibling(c, 'mremapflags') ?? 0) & 2 ? ptr(c.args[i]) : null) },
   cwd_out: out((c, v) => {
     const b = peek(c.k, v, Math.max(0, c.result!));
     return b ? quoteCString(b, PATH_MAX - 1) : hex(v);
   }),
 };
+
+/** A bit mask of CPUs (or descriptors) as strace lists it: [0 1 5]. */
+function bitList(b: Uint8Array, nbits: number): string {
+  const set: number[] = [];
+  for (let i = 0; i < Math.min(nbits, 8 * b.length); i++) if (b[i >> 3] & (1 << (i & 7))) set.push(i);
+  return `[${set.join(' ')}]`;
+}
+
+function cpuList(c: CallContext, addr: number, bytes: number): string {
+  if (addr === 0) return 'NULL';
+  const b = peek(c.k, addr, Math.min(bytes, 1024));
+  return b ? bitList(b, 8 * b.length) : hex(addr);
+}
+
+/** An fd_set of `nfds` bits (select). */
+function fdset(c: CallContext, addr: number, nfds: number): string {
+  if (addr === 0) return 'NULL';
+  const n = Math.max(0, Math.min(nfds, 1024));
+  const b = peek(c.k, addr, Math.ceil(n / 64) * 8);
+  return b ? bitList(b, n) : hex(addr);
+}
+
+/** struct pollfd[n]: events on entry, or the entries with revents after the call. */
+function pollfds(c: CallContext, addr: number, n: number, revents: boolean): string {
+  if (addr === 0) return 'NULL';
+  const count = Math.max(0, Math.min(n, 1024));
+  const b = peek(c.k, addr, 8 * count);
+  if (!b) return hex(addr);
+  const d = view(b);
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const fd = d.getInt32(8 * i, true), ev = d.getInt16(8 * i + (revents ? 6 : 4), true);
+    if (revents && ev === 0) continue;
+    parts.push(`{fd=${fd}, ${revents ? 'revents' : 'events'}=${X.xflags(X.POLL_EVENTS, ev & 0xffff, '0', 'POLL???')}}`);
+  }
+  return `[${parts.join(', ')}]`;
+}
+
+/**
+ * futex's timeout, uaddr2 and val3 (argument `n` = 3, 4, 5), shown as strace shows them for the op:
+ * WAIT has a timeout, WAKE nothing more, the requeue ops a count, a second address and a value,
+ * WAKE_OP its encoded operation. null leaves the argument out.
+ */
+function futexArg(c: CallContext, i: number, n: number): string | null {
+  const op = (sibling(c, 'futexop') ?? 0) & 0x7f;
+  const v = c.args[i];
+  const WAIT = 0, WAKE = 1, REQUEUE = 3, CMP_REQUEUE = 4, WAKE_OP = 5, LOCK_PI = 6, WAIT_BITSET = 9, WAKE_BITSET = 10, WAIT_REQUEUE_PI = 11, CMP_REQUEUE_PI = 12, LOCK_PI2 = 13;
+  const bitset = (b: number) => ((b | 0) === -1 ? 'FUTEX_BITSET_MATCH_ANY' : hexOr0(b >>> 0));
+  switch (op) {
+    case WAIT: return n === 3 ? timespec(c.k, v) : null;
+    case WAIT_BITSET: return n === 3 ? timespec(c.k, v) : n === 5 ? bitset(v) : null;
+    case WAKE: return null;
+    case WAKE_BITSET: return n === 5 ? bitset(v) : null;
+    case LOCK_PI: case LOCK_PI2: return null;
+    case WAIT_REQUEUE_PI: return n === 3 ? timespec(c.k, v) : n === 4 ? ptr(v) : null;
+    case REQUEUE: return n === 3 ? String(v >>> 0) : n === 4 ? ptr(v) : null;
+    case CMP_REQUEUE: case CMP_REQUEUE_PI: return n === 3 ? String(v >>> 0) : n === 4 ? ptr(v) : String(v | 0);
+    case WAKE_OP: {
+      if (n === 3) return String(v >>> 0);
+      if (n === 4) return ptr(v);
+      const o = (v >>> 28) & 7, cmp = (v >>> 24) & 15, oparg = (v >>> 12) & 0xfff, cmparg = v & 0xfff;
+      const opName = (X.xlookup(X.FUTEX_WAKE_OPS, o) ?? String(o)) + ((v >>> 31) & 1 ? '|FUTEX_OP_OPARG_SHIFT' : '');
+      return `${opName}<<28|0x${oparg.toString(16)}<<12|${X.xlookup(X.FUTEX_WAKE_CMPS, cmp) ?? cmp}<<24|${cmparg ? '0x' + cmparg.toString(16) : '0'}`;
+    }
+    default: return null; // UNLOCK_PI, TRYLOCK_PI: uaddr and op only
+  }
+}
+
+/** An unknown ioctl request, decoded as _IOC(dir, type, nr, size). */
+function iocText(cmd: number): string {
+  const h = (v: number) => (v ? '0x' + v.toString(16) : '0');
+  return `_IOC(${X.IOC_DIRS[cmd >>> 30]}, ${h((cmd >> 8) & 0xff)}, ${h(cmd & 0xff)}, ${h((cmd >> 16) & 0x3fff)})`;
+}
+
+const IOCTL_INT = new Set([0x541b, 0x5411, 0x5421, 0x5452, 0x540f, 0x5410, 0x5429]); // FIONREAD TIOCOUTQ FIONBIO FIOASYNC TIOCGPGRP TIOCSPGRP TIOCGSID
+const IOCTL_NO_ARG = new Set([0x5450, 0x5451, 0x540c, 0x540d, 0x5422]); // FIONCLEX FIOCLEX TIOCEXCL TIOCNXCL TIOCNOTTY
+
+function ioctlArg(c: CallContext, v: number): string | null {
+  const cmd = (sibling(c, 'ioctlcmd') ?? 0) >>> 0;
+  if (IOCTL_NO_ARG.has(cmd)) return null;
+  if (c.result !== null && c.result < 0) return hexOr0(v);
+  if (IOCTL_INT.has(cmd)) return struct(c.k, v, 4, (d) => `[${d.getInt32(0, true)}]`);
+  if (cmd === 0x5413 || cmd === 0x5414) {
+    return struct(c.k, v, 8, (d) => `{ws_row=${d.getUint16(0, true)}, ws_col=${d.getUint16(2, true)}, ws_xpixel=${d.getUint16(4, true)}, ws_ypixel=${d.getUint16(6, true)}}`);
+  }
+  return hexOr0(v);
+}
 
 function cstr(c: CallContext, addr: number, limit: number): string {
   if (addr === 0) return 'NULL';
@@ -340,8 +438,23 @@ function cstr(c: CallContext, addr: number, limit: number): string {
 
 /** A result strace prints in its own way (fcntl F_GETFL: `0x8002 (flags O_RDWR|O_LARGEFILE)`), or undefined. */
 export function resultOverride(c: CallContext): string | undefined {
-  const cmd = sibling(c, 'fcntlcmd');
   const r = c.result!;
+  const poll = c.specs.findIndex((s) => s.kind === 'pollfds');
+  const sets = c.specs.map((s, i) => (s.kind === 'fdset' ? i : -1)).filter((i) => i >= 0);
+  if ((poll >= 0 || sets.length) && r >= 0) {
+    if (r === 0) return '0 (Timeout)';
+    const parts: string[] = [];
+    if (poll >= 0) parts.push(pollfds(c, c.args[poll], lenOf(c, poll), true));
+    sets.forEach((i, n) => {
+      if (c.args[i] === 0) return;
+      const text = fdset(c, c.args[i], lenOf(c, i));
+      if (text !== '[]') parts.push(`${['in', 'out', 'except'][n]} ${text}`);
+    });
+    const tmo = c.specs.findIndex((s) => s.kind === 'timespec_in' || s.kind === 'timeval_in');
+    if (tmo >= 0 && c.args[tmo] !== 0) parts.push(`left ${timespec(c.k, c.args[tmo], c.specs[tmo].kind === 'timeval_in')}`);
+    return `${r} (${parts.join(', ')})`;
+  }
+  const cmd = sibling(c, 'fcntlcmd');
   if (cmd === undefined || r < 0) return undefined;
   if ((cmd | 0) === F.GETFL) return `${r ? hex(r) : '0'} (flags ${openFlagsText(r, true)})`;
   if (r === 0) return undefined;

@@ -206,7 +206,7 @@ export class Tracer {
     c.ctx.result = result;
     if (this.sink) c.specs.forEach((s, i) => {
       const p = PRINTERS[s.kind];
-      if (p.out) e.args[i].text = result < 0 && result >= -4095 ? (c.ctx.args[i] === 0 ? 'NULL' : hex(c.ctx.args[i])) : p.print(c.ctx, i);
+      if (p.out) e.args[i].text = result < 0 && result >= -4095 && !p.onError ? (c.ctx.args[i] === 0 ? 'NULL' : hex(c.ctx.args[i])) : p.print(c.ctx, i);
     });
     if (c.ret === 'none') e.resultText = '?';
     else if (result < 0 && result >= -4095) {
@@ -226,7 +226,7 @@ export class Tracer {
 
   private syscallEnter(row: SyscallRow | undefined, nr: number, args: number[]): void {
     const c = this.k.cpu;
-    const name = row?.name ?? `syscall_${nr >= 0 ? nr : hex(Number(c.get(Reg.RAX)))}`;
+    const name = row?.name ?? `syscall_${nr >= 0 ? '0x' + nr.toString(16) : hex(Number(c.get(Reg.RAX)))}`;
     const specs = row?.args ?? GENERIC.args;
     const call = this.open('syscall', name, nr >= 0 ? nr : null, specs, row?.ret ?? 'int', args, c.rip);
     const parent = this.frames[this.frames.length - 1];
@@ -352,9 +352,11 @@ export class Tracer {
       tail = f.code === 0x80 ? '' : `, si_addr=${f.addr === 0 ? 'NULL' : hex(f.addr)}`;
       if (f.code === 0x80 && signo === 11) tail = ', si_addr=NULL';
     } else {
-      const code = this.sent.get(signo) ?? 0x80;
+      // kill/tkill say how they sent it; a signal the kernel raises for the process itself (SIGPIPE on
+      // a broken pipe, SIGXFSZ) is send_sig() with SEND_SIG_NOINFO: SI_USER from the process's own pid.
+      const code = this.sent.get(signo) ?? 0;
       codeName = X.xlookup(X.SI_CODES, code) ?? String(code);
-      tail = code === 0x80 ? '' : `, si_pid=${this.k.pid}, si_uid=0`;
+      tail = `, si_pid=${this.k.pid}, si_uid=0`;
     }
     const e: TraceEvent = { type: 'signal', signo, signal: sigName(signo), code: codeName, siginfo: `si_signo=${sigName(signo)}, si_code=${codeName}${tail}`, ...this.stamp() };
     const end: TraceEvent = { type: 'exit', how: 'killed', status: info.status, code: null, signal: sigName(signo), ...this.stamp() };

@@ -84,6 +84,8 @@ export const FUTEX_OPS: Xlat = [
   ['FUTEX_WAIT_REQUEUE_PI', 11], ['FUTEX_CMP_REQUEUE_PI', 12], ['FUTEX_LOCK_PI2', 13],
 ];
 export const FUTEX_PRIVATE_FLAG = 128;
+export const FUTEX_WAKE_OPS: Xlat = [['FUTEX_OP_SET', 0], ['FUTEX_OP_ADD', 1], ['FUTEX_OP_OR', 2], ['FUTEX_OP_ANDN', 3], ['FUTEX_OP_XOR', 4]];
+export const FUTEX_WAKE_CMPS: Xlat = [['FUTEX_OP_CMP_EQ', 0], ['FUTEX_OP_CMP_NE', 1], ['FUTEX_OP_CMP_LT', 2], ['FUTEX_OP_CMP_LE', 3], ['FUTEX_OP_CMP_GT', 4], ['FUTEX_OP_CMP_GE', 5]];
 export const FUTEX_CLOCK_REALTIME = 256;
 
 /** ioctl requests colonel's programs meet (terminal and file ioctls, asm-generic/ioctls.h). */
@@ -94,6 +96,33 @@ export const IOCTL_CMDS: Xlat = [
   ['TIOCSTI', 0x5412], ['TIOCGWINSZ', 0x5413], ['TIOCSWINSZ', 0x5414], ['TIOCMGET', 0x5415], ['FIONREAD', 0x541b],
   ['TIOCLINUX', 0x541c], ['FIONBIO', 0x5421], ['TIOCNOTTY', 0x5422], ['TIOCGSID', 0x5429], ['TIOCGPTN', 0x80045430],
   ['TIOCSPTLCK', 0x40045431], ['FIONCLEX', 0x5450], ['FIOCLEX', 0x5451], ['FIOASYNC', 0x5452],
+];
+
+export const POLL_EVENTS: Xlat = [
+  ['POLLIN', 0x1], ['POLLPRI', 0x2], ['POLLOUT', 0x4], ['POLLERR', 0x8], ['POLLHUP', 0x10], ['POLLNVAL', 0x20],
+  ['POLLRDNORM', 0x40], ['POLLRDBAND', 0x80], ['POLLWRNORM', 0x100], ['POLLWRBAND', 0x200], ['POLLMSG', 0x400],
+  ['POLLREMOVE', 0x1000], ['POLLRDHUP', 0x2000],
+];
+
+export const TIMER_FLAGS: Xlat = [['TIMER_ABSTIME', 1]];
+
+export const RUSAGE_WHO: Xlat = [['RUSAGE_SELF', 0], ['RUSAGE_CHILDREN', -1], ['RUSAGE_THREAD', 1]];
+
+export const STATX_SYNC_TYPES: Xlat = [['AT_STATX_SYNC_AS_STAT', 0], ['AT_STATX_FORCE_SYNC', 0x2000], ['AT_STATX_DONT_SYNC', 0x4000]];
+export const AT_STATX_SYNC_TYPE = 0x6000;
+export const STATX_MASK: Xlat = [
+  ['STATX_ALL', 0xfff], ['STATX_BASIC_STATS', 0x7ff], ['STATX_TYPE', 0x1], ['STATX_MODE', 0x2], ['STATX_NLINK', 0x4],
+  ['STATX_UID', 0x8], ['STATX_GID', 0x10], ['STATX_ATIME', 0x20], ['STATX_MTIME', 0x40], ['STATX_CTIME', 0x80],
+  ['STATX_INO', 0x100], ['STATX_SIZE', 0x200], ['STATX_BLOCKS', 0x400], ['STATX_BTIME', 0x800], ['STATX_MNT_ID', 0x1000],
+  ['STATX_DIOALIGN', 0x2000], ['STATX_MNT_ID_UNIQUE', 0x4000], ['STATX_SUBVOL', 0x8000], ['STATX_WRITE_ATOMIC', 0x10000],
+];
+
+/** ioctl direction bits of _IOC(dir, type, nr, size) (asm-generic/ioctl.h). */
+export const IOC_DIRS = ['_IOC_NONE', '_IOC_WRITE', '_IOC_READ', '_IOC_READ|_IOC_WRITE'];
+
+export const WAIT_OPTIONS: Xlat = [
+  ['WNOHANG', 1], ['WUNTRACED', 2], ['WEXITED', 4], ['WCONTINUED', 8], ['WNOWAIT', 0x01000000], ['__WNOTHREAD', 0x20000000],
+  ['__WALL', 0x40000000], ['__WCLONE', 0x80000000],
 ];
 
 export const GETRANDOM_FLAGS: Xlat = [['GRND_NONBLOCK', 1], ['GRND_RANDOM', 2], ['GRND_INSECURE', 4]];
@@ -149,9 +178,10 @@ export function xlookup(table: Xlat, v: number): string | undefined {
 
 /**
  * strace's printflags: the names of the set flags joined with '|', leftover bits as hex, and `zero`
- * (default "0") when no bit is set. `v` is an unsigned 32-bit or smaller value.
+ * (default "0") when no bit is set. Bits with no name at all print as hex followed by `dflt` in a C
+ * comment when `dflt` is given (strace's default, such as AT_???). `v` is an unsigned 32-bit or smaller value.
  */
-export function xflags(table: Xlat, v: number, zero = '0'): string {
+export function xflags(table: Xlat, v: number, zero = '0', dflt?: string): string {
   let rest = v >>> 0;
   const parts: string[] = [];
   for (const [name, value] of table) {
@@ -161,7 +191,7 @@ export function xflags(table: Xlat, v: number, zero = '0'): string {
       rest = (rest & ~bits) >>> 0;
     }
   }
-  if (rest) parts.push('0x' + rest.toString(16));
+  if (rest) parts.push('0x' + rest.toString(16) + (parts.length === 0 && dflt ? ` /* ${dflt} */` : ''));
   return parts.length ? parts.join('|') : zero;
 }
 
