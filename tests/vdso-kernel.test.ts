@@ -10,7 +10,7 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProcess, runProgram } from '../lib/api.js';
@@ -530,6 +530,26 @@ t.test('bad input: one clear line and a non-zero status', { skip: !existsSync(CL
   }
   const ok = spawnSync('node', [CLI, 'run', '--set', 'vnotb=42', 'fixtures/vdso/notb'], { encoding: 'utf8' });
   t.equal(ok.stdout, 'His number is 42\n', '--set vnotb=42 before the program');
+});
+
+t.test('bad input: a vDSO image that fails its checks stops colonel with one line', { skip: !existsSync(CLI) && 'dist/ not built' }, async (t) => {
+  // A copy of dist/ whose vdso_image.js claims a wrong offset for one symbol: kernel/vdso/vdso.ts
+  // checks the table against the image bytes when it loads.
+  const dir = mkdtempSync(join(tmpdir(), 'vdso-bad-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const img = join(dir, 'dist/kernel/vdso/vdso_image.js');
+  const off = vdso.offsetOf('__vdso_number_of_the_beast');
+  const text = readFileSync(img, 'utf8');
+  const broken = text.replace(`name: '__vdso_number_of_the_beast', offset: 0x${off.toString(16)}`, `name: '__vdso_number_of_the_beast', offset: 0x${(off + 1).toString(16)}`);
+  t.not(broken, text, 'the copy is broken');
+  writeFileSync(img, broken);
+  const r = spawnSync('node', [join(dir, 'dist/lib/cli.js'), 'run', 'fixtures/vdso/notb'], { encoding: 'utf8', env: { ...process.env, COLONEL_DEBUG: '' } });
+  t.equal(r.status, 70, 'status 70');
+  t.equal(r.stdout, '');
+  t.match(r.stderr, /^colonel: cannot start: vdso_image\.ts is inconsistent: __vdso_number_of_the_beast does not match the image[^\n]*\n$/, 'one line naming the problem');
 });
 
 t.test('npm start: the demo shows 666 and the three roads counted', { skip: !existsSync(CLI) && 'dist/ not built' }, async (t) => {
