@@ -24,6 +24,7 @@ import {
 import { createProcess, ExecError } from './api.js';
 import type { Vma } from '../kernel/mm.js';
 import { vdso } from '../kernel/vdso/vdso.js';
+import { Tracer } from '../kernel/trace/tracer.js';
 
 export interface VdsoArgs {
   program?: string;
@@ -174,7 +175,8 @@ export interface RoadCounts {
 const bump = (m: Map<string, number>, name: string) => m.set(name, (m.get(name) ?? 0) + 1);
 
 /**
- * Count what goes by each road in a kernel about to run: syscall instructions through the
+ * Count what goes by each road in a kernel about to run, independently of colonel's tracer (the
+ * tests cross-check the two): syscall instructions through the
  * syscallEnter observer, vsyscall-page calls through the `vsyscall` event, and vDSO calls with a
  * breakpoint at the entry of each exported function (k.vdsoBase + its offset; the weak aliases share
  * the address, so the strong __vdso_ names are counted). Call after exec.
@@ -193,19 +195,20 @@ export function countRoads(k: Kernel): RoadCounts {
   return c;
 }
 
-const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([n, v]) => `${n} ${v}`).join(', ') || '-';
 
 /** Run a fixture with captured output for the demo; returns its stdout and the kernel. */
 /** The repository root (this file runs as dist/lib/vdso-cmd.js), so the demo works from any directory. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function demoRun(rel: string, args: string[], opts: KernelOptions, count: boolean) {
+/** Run a fixture with captured output for the demo, counting its calls as `colonel trace -c` does. */
+function demoRun(rel: string, args: string[], opts: KernelOptions) {
   const p = createProcess(path.join(ROOT, rel), { ...opts, argv: [rel, ...args], env: {} });
-  const roads = count ? countRoads(p.kernel) : null;
+  const tracer = new Tracer(p.kernel, { sink: null });
+  tracer.attach();
   const exit = p.kernel.run(50_000_000);
+  tracer.finish(exit);
   const stdout = Buffer.concat(p.stdout?.chunks ?? []).toString('utf8');
-  return { stdout, exit, roads, kernel: p.kernel, stderr: p.stderr?.text() ?? '' };
+  return { stdout, exit, rows: tracer.summary.sorted(), stderr: p.stderr?.text() ?? '' };
 }
 
 /** `colonel demo`: notb prints 666, then the three roads, counted. Returns the exit status. */
@@ -213,7 +216,7 @@ export function seedDemo(opts: KernelOptions, write: (s: string) => void): numbe
   const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n') + '\n';
   write('colonel demo: the vDSO of "Creating a vDSO: the Colonel\'s Other Chicken", on an interpreted x86-64\n\n');
 
-  const notb = demoRun('fixtures/vdso/notb', [], opts, false);
+  const notb = demoRun('fixtures/vdso/notb', [], opts);
   write('1. fixtures/vdso/notb looks number_of_the_beast() up in the vDSO (from AT_SYSINFO_EHDR, through\n' +
     '   its ELF hash table and LINUX_2.6 version) and calls it. The function reads vnotb from [vvar],\n' +
     '   which the kernel\'s update_vsyscall() (kernel/time/vsyscall.ts) writes on every timer tick:\n\n');
@@ -221,20 +224,26 @@ export function seedDemo(opts: KernelOptions, write: (s: string) => void): numbe
   write('\n   Change the kernel, not the vDSO: npx colonel run --set vnotb=42 fixtures/vdso/notb\n\n');
 
   const n = 3;
-  const roads = demoRun('fixtures/vdso/roads', [String(n)], opts, true);
-  const r = roads.roads!;
+  const roads = demoRun('fixtures/vdso/roads', [String(n)], opts);
   write(`2. fixtures/vdso/roads asks for the time ${n} times by each of the three roads:\n\n`);
   write(indent(roads.stdout || roads.stderr));
-  write('\n   What crossed from user code to the kernel\'s data, counted by colonel:\n\n');
-  const rows: [string, Map<string, number>, string][] = [
-    ['syscall instruction', r.syscall, ''],
-    ['vsyscall page', r.vsyscall, ' (each a fault the kernel emulates)'],
-    ['vDSO', r.vdso, ' (reads [vvar] and the TSC: no kernel entry)'],
-  ];
-  write(`    ${'road'.padEnd(20)} calls\n`);
-  for (const [road, m, how] of rows) write(`    ${road.padEnd(20)} ${String(total(m)).padStart(5)}  ${list(m)}${how}\n`);
+  write('\n   What crossed from user code to the kernel\'s data, counted by colonel\'s tracer, with what\n' +
+    '   a call costs on a real x86-64 (modeled cycles, kernel/trace/costs.ts):\n\n');
+  const what: Record<string, [string, string]> = {
+    syscall: ['syscall instruction', ''],
+    vsyscall: ['vsyscall page', ' (a fault the kernel emulates)'],
+    vdso: ['vDSO', ' (reads [vvar] and the TSC: no kernel entry)'],
+  };
+  write(`    ${'road'.padEnd(20)} calls  cycles/call\n`);
+  for (const road of ['syscall', 'vsyscall', 'vdso'] as const) {
+    const rows = roads.rows.filter((r) => r.road === road);
+    const calls = rows.reduce((a, r) => a + r.calls, 0), cycles = rows.reduce((a, r) => a + r.cycles, 0);
+    const names = rows.map((r) => `${r.name} ${r.calls}`).join(', ') || '-';
+    write(`    ${what[road][0].padEnd(20)} ${String(calls).padStart(5)}  ${String(calls ? Math.round(cycles / calls) : 0).padStart(11)}  ${names}${what[road][1]}\n`);
+  }
   write('\n   (musl builds gettimeofday() on __vdso_clock_gettime; the other syscalls are musl\'s start-up\n' +
-    '   and printf.) More: npx colonel vdso --symbols, npx colonel vdso --vvar, fixtures/vdso/README.md\n');
+    `   and printf.) The full table: npx colonel trace -c fixtures/vdso/roads ${n}\n` +
+    '   More: npx colonel vdso --symbols | --vvar, fixtures/vdso/README.md\n');
   const ok = notb.exit.status === 0 && roads.exit.status === 0;
   return ok ? 0 : 1;
 }

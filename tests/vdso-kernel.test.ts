@@ -17,6 +17,7 @@ import { createProcess, runProgram } from '../lib/api.js';
 import { bootForVdso, countRoads, decodeVvar, objdumpT, readMapping, findVma } from '../lib/vdso-cmd.js';
 import { Reg } from '../cpu/cpu.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { Tracer } from '../kernel/trace/tracer.js';
 import { vdso } from '../kernel/vdso/vdso.js';
 import {
   CLOCK, VDSO_COARSE, VDSO_HRES, VVAR_CYCLE_LAST, VVAR_MASK, VVAR_MAX_CYCLES, VVAR_MULT, VVAR_SEQ, VVAR_SHIFT, VVAR_VNOTB, vvarBasetime,
@@ -92,6 +93,13 @@ t.test('libc time functions are served by the vDSO: no time syscall is made', as
   const r = countRoads(q.kernel);
   q.kernel.run();
   t.same([r.syscall.get('gettimeofday'), r.vsyscall.get('gettimeofday'), r.vdso.get('__vdso_clock_gettime')], [4, 4, 4], 'roads: 4 by each road');
+  // colonel's tracer (what `colonel trace -c` and the demo count) agrees with this independent count.
+  const u = createProcess('fixtures/vdso/roads', { argv: ['roads', '4'], env: {}, epochNs: TEST_EPOCH_NS });
+  const tracer = new Tracer(u.kernel, { sink: null });
+  tracer.attach();
+  tracer.finish(u.kernel.run());
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  t.same(tracer.summary.totals(), { syscall: sum(r.syscall), vdso: sum(r.vdso), vsyscall: sum(r.vsyscall) }, 'the tracer counts the same');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -556,8 +564,8 @@ t.test('npm start: the demo shows 666 and the three roads counted', { skip: !exi
   const r = spawnSync('node', [CLI, 'demo'], { encoding: 'utf8', cwd: tmpdir() });
   t.equal(r.status, 0);
   t.match(r.stdout, /His number is 666/);
-  t.match(r.stdout, /^ {4}syscall instruction +\d+ +gettimeofday 3,/m);
-  t.match(r.stdout, /^ {4}vsyscall page +3 +gettimeofday 3/m);
-  t.match(r.stdout, /^ {4}vDSO +3 +__vdso_clock_gettime 3/m);
+  t.match(r.stdout, /^ {4}syscall instruction +\d+ +\d+ +gettimeofday 3,/m);
+  t.match(r.stdout, /^ {4}vsyscall page +3 +\d+ +gettimeofday 3/m);
+  t.match(r.stdout, /^ {4}vDSO +3 +\d+ +__vdso_clock_gettime 3/m);
   t.ok(r.stdout.split('\n').length < 30, 'short');
 });
