@@ -168,8 +168,9 @@ function implicitOperand(d: Insn, kind: Operand, u: Usage): string {
 
 /** mov's moffs: `ds:0x...`, or with the fs:/gs: override (a cs/ss/es/ds prefix stays a prefix name). */
 function moffsOperand(d: Insn, u: Usage): string {
+  // objdump counts a 67 prefix on a moffs form as unused (addr32) and prints plain mov.
   u.mem = true;
-  u.anyMem = true;
+  u.anyMem = d.asize === 64;
   const seg = d.seg === SEG_FS ? 'fs:' : d.seg === SEG_GS ? 'gs:' : 'ds:';
   return seg + hexU((BigInt(d.immHi) << 32n) | BigInt(d.imm >>> 0), 64);
 }
@@ -230,7 +231,7 @@ function operandText(d: Insn, kind: Operand, e: Encoding, u: Usage, opts: Disasm
     case 'ST(0)':
       return 'st';
     case 'ST(i)':
-      u.rexB = true;
+      // x87 register numbers have no fourth bit: objdump shows a REX.B here as unused.
       return `st(${d.rm & 7})`;
     case 'Xb': case 'Xw': case 'Xd': case 'Xq': case 'Yb': case 'Yw': case 'Yd': case 'Yq': case 'XLAT':
       return implicitOperand(d, kind, u);
@@ -313,11 +314,12 @@ export function formatInsn(d: Insn, opts: DisasmOptions = {}): string {
   // 90 is xchg eax,eax by its encoding but nop by definition (SDM: NOP); only 66 90 stays xchg ax,ax.
   const nop90 = e.map === 0 && e.plusR && e.op === 0x90 && d.reg === 0 && d.osize !== 16;
   for (const kind of nop90 ? [] : row.operands) {
-    if (kind[0] === 'X' || kind[0] === 'Y') isString = true;
+    if (kind !== 'XLAT' && (kind[0] === 'X' || kind[0] === 'Y')) isString = true;
     ops.push(operandText(d, kind, e, u, opts, kind.startsWith('imm') ? immIndex++ : 0));
   }
   if (e.plusR && !nop90) u.rexB = true;
   let mnemonic = nop90 ? 'nop' : row.intel?.mnemonic ?? row.mnemonic;
+  if (mnemonic === 'movabs' && d.asize === 32 && row.operands.some((k) => k.startsWith('moffs'))) mnemonic = 'mov';
   if (e.map === 1 && e.op === 0xc2 && ops.length === 3 && (d.imm & 0xff) < 8) {
     // cmpps/cmppd/cmpss/cmpsd: objdump names the predicate (cmpltps xmm0,xmm1) and drops the imm8.
     mnemonic = 'cmp' + SSE_PREDICATES[d.imm & 0xff] + mnemonic.slice(3);

@@ -125,6 +125,17 @@ export function pop64(c: Cpu): number {
   c.r32[9] = Math.floor(nsp / 4294967296);
   return lo;
 }
+export function push16(c: Cpu, v: number): void {
+  const sp = rsp(c) - 2;
+  c.mem.write16(sp, v);
+  setRsp(c, sp);
+}
+export function pop16(c: Cpu): number {
+  const sp = rsp(c);
+  const v = c.mem.read16(sp);
+  setRsp(c, sp + 2);
+  return v;
+}
 export function rsp(c: Cpu): number {
   return c.r32[9] * 4294967296 + (c.r32[8] >>> 0);
 }

@@ -10,7 +10,7 @@ import type { IsaRow, Operand } from './types.js';
 import { specialize } from '../specialize.js';
 import {
   ea, readRM8, readRM16, readRM32, readRM64, writeRM8, writeRM16, writeRM32, writeRM64, setReg32, setReg64,
-  push64, pop64, rsp, setRsp,
+  push64, pop64, push16, pop16, rsp, setRsp,
 } from '../operands.js';
 
 const SIZES = [16, 32, 64] as const;
@@ -106,23 +106,15 @@ row({ id: 'movsxd_r64_rm32', mnemonic: 'movsxd', opcode: 'o64 63 /r', operands: 
 row({ id: 'movsxd_r32_rm32', mnemonic: 'movsxd', opcode: 'o32 63 /r', operands: ['r32', 'r/m32'], exec: (c, d) => setReg32(c, d.reg, readRM32(c, d)) });
 
 // ---- push and pop (64-bit operand size by default in long mode) ----
-function push16(c: Cpu, v: number): void {
-  const sp = rsp(c) - 2;
-  c.mem.write16(sp, v);
-  setRsp(c, sp);
-}
-function pop16(c: Cpu): number {
-  const sp = rsp(c);
-  const v = c.mem.read16(sp);
-  setRsp(c, sp + 2);
-  return v;
-}
 row({ id: 'push_r64', mnemonic: 'push', opcode: 'd64 50 +r', operands: ['r64'], exec: (c, d) => push64(c, c.r32[2 * d.reg], c.r32[2 * d.reg + 1]) });
 row({ id: 'push_r16', mnemonic: 'push', opcode: 'o16 d64 50 +r', operands: ['r16'], exec: (c, d) => push16(c, c.r16[4 * d.reg]) });
 row({ id: 'pop_r64', mnemonic: 'pop', opcode: 'd64 58 +r', operands: ['r64'], exec: (c, d) => { const lo = pop64(c); setReg64(c, d.reg, lo, c.thi); } });
 row({ id: 'pop_r16', mnemonic: 'pop', opcode: 'o16 d64 58 +r', operands: ['r16'], exec: (c, d) => { c.r16[4 * d.reg] = pop16(c); } });
-row({ id: 'push_imm8', mnemonic: 'push', opcode: 'd64 6A ib', operands: ['imm8'], exec: (c, d) => push64(c, d.imm, d.immHi) });
-row({ id: 'push_imm32', mnemonic: 'push', opcode: 'd64 68 id', operands: ['imm32'], exec: (c, d) => push64(c, d.imm, d.immHi) });
+row({ id: 'push_imm8', mnemonic: 'push', opcode: 'o64 d64 6A ib', operands: ['imm8'], exec: (c, d) => push64(c, d.imm, d.immHi) });
+row({ id: 'push_imm32', mnemonic: 'push', opcode: 'o64 d64 68 id', operands: ['imm32'], exec: (c, d) => push64(c, d.imm, d.immHi) });
+// With 66 the pushed value is 16 bits (and 68 takes an imm16).
+row({ id: 'push_imm8_16', mnemonic: 'push', opcode: 'o16 d64 6A ib', operands: ['imm8'], intel: { mnemonic: 'pushw' }, exec: (c, d) => push16(c, d.imm & 0xffff) });
+row({ id: 'push_imm16', mnemonic: 'push', opcode: 'o16 d64 68 iw', operands: ['imm16'], intel: { mnemonic: 'pushw' }, exec: (c, d) => push16(c, d.imm & 0xffff) });
 row({ id: 'push_rm64', mnemonic: 'push', opcode: 'd64 FF /6', operands: ['r/m64'], exec: (c, d) => { const lo = readRM64(c, d); push64(c, lo, c.thi); } });
 row({
   id: 'pop_rm64', mnemonic: 'pop', opcode: 'd64 8F /0', operands: ['r/m64'],
@@ -213,7 +205,14 @@ row({ id: 'nop_rm16', mnemonic: 'nop', opcode: 'o16 0F 1F /0', operands: ['r/m16
 row({ id: 'nop_rm32', mnemonic: 'nop', opcode: 'o32 0F 1F /0', operands: ['r/m32'], exec: () => {} });
 row({ id: 'nop_rm64', mnemonic: 'nop', opcode: 'o64 0F 1F /0', operands: ['r/m64'], exec: () => {} });
 row({ id: 'endbr64', mnemonic: 'endbr64', opcode: 'F3 0F 1E FA', operands: [], exec: () => {} });
-row({ id: 'hint_nop_0f1e', mnemonic: 'nop', opcode: '0F 1E /r', operands: ['r/m32', 'r32'], exec: () => {} });
+// 0F 1E is a reserved-NOP hint space (endbr64 lives in it); objdump prints one operand sized by 66/REX.W.
+// rdssp reads the CET shadow-stack pointer. With shadow stacks off (always, here) it is a NOP that
+// leaves its register alone: glibc zeroes the register first and reads 0 as "no shadow stack".
+row({ id: 'rdsspd_r32', mnemonic: 'rdsspd', opcode: 'F3 o32 0F 1E /1 mod=reg', operands: ['r/m32'], exec: () => {} });
+row({ id: 'rdsspq_r64', mnemonic: 'rdsspq', opcode: 'F3 o64 0F 1E /1 mod=reg', operands: ['r/m64'], exec: () => {} });
+row({ id: 'hint_nop_rm16', mnemonic: 'nop', opcode: 'o16 0F 1E /r', operands: ['r/m16'], exec: () => {} });
+row({ id: 'hint_nop_rm32', mnemonic: 'nop', opcode: 'o32 0F 1E /r', operands: ['r/m32'], exec: () => {} });
+row({ id: 'hint_nop_rm64', mnemonic: 'nop', opcode: 'o64 0F 1E /r', operands: ['r/m64'], exec: () => {} });
 row({ id: 'prefetchnta_m8', mnemonic: 'prefetchnta', opcode: '0F 18 /0 mod=mem', operands: ['m8'], exec: () => {} });
 row({ id: 'prefetcht0_m8', mnemonic: 'prefetcht0', opcode: '0F 18 /1 mod=mem', operands: ['m8'], exec: () => {} });
 row({ id: 'prefetcht1_m8', mnemonic: 'prefetcht1', opcode: '0F 18 /2 mod=mem', operands: ['m8'], exec: () => {} });

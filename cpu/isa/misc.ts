@@ -12,7 +12,7 @@ import { CF, PF, AF, ZF, SF, USER_WRITABLE } from '../flags.js';
 import { GuestFault, Vector, generalProtection } from '../fault.js';
 import { wrapAddress } from '../decoder.js';
 import type { IsaRow, Operand } from './types.js';
-import { ea, push64, pop64, rsp, setRsp, setReg32, setReg64 } from '../operands.js';
+import { ea, push64, pop64, push16, pop16, rsp, setRsp, setReg32, setReg64 } from '../operands.js';
 import { cpuid } from './cpuid.js';
 
 const TWO32 = 4294967296;
@@ -26,17 +26,6 @@ const rows: IsaRow[] = [];
 const row = (r: IsaRow) => rows.push(r);
 
 // ---- pushf/popf: 64-bit by default, 16-bit with 66 ----
-function push16(c: Cpu, v: number): void {
-  const sp = rsp(c) - 2;
-  c.mem.write16(sp, v);
-  setRsp(c, sp);
-}
-function pop16(c: Cpu): number {
-  const sp = rsp(c);
-  const v = c.mem.read16(sp);
-  setRsp(c, sp + 2);
-  return v;
-}
 // RF and VM, which pushf clears in the image, are never set in user mode.
 row({ id: 'pushf', mnemonic: 'pushf', opcode: 'd64 9C', operands: [], flags: { read: 'oszapcd' }, exec: (c) => push64(c, c.getFlags(), 0) });
 row({ id: 'pushfw', mnemonic: 'pushfw', opcode: 'o16 d64 9C', operands: [], flags: { read: 'oszapcd' }, exec: (c) => push16(c, c.getFlags() & 0xffff) });
