@@ -122,6 +122,24 @@ t.test('notb: 666, and 42 with params {vnotb: 42}, the same vdso.so', async (t) 
   t.equal(imageSha(), committedSha, 'vdso.so untouched');
 });
 
+t.test('the vDSO anywhere (--seed), or not at all (--no-vdso: musl falls back to the syscall)', async (t) => {
+  const bases = new Set<number>();
+  for (const seed of [1, 7, 12345]) {
+    const p = createProcess('fixtures/vdso/notb', { env: {}, epochNs: TEST_EPOCH_NS, seed });
+    bases.add(p.kernel.vdsoBase);
+    t.equal(p.kernel.auxv.find(([k]) => k === 33)?.[1], p.kernel.vdsoBase, `seed ${seed}: AT_SYSINFO_EHDR is the base`);
+    p.kernel.run();
+    t.equal(Buffer.concat(p.stdout!.chunks).toString(), 'His number is 666\n', `seed ${seed}: 666 from 0x${p.kernel.vdsoBase.toString(16)}`);
+  }
+  t.equal(bases.size, 3, 'three seeds, three places');
+  const q = createProcess('fixtures/vdso/clockloop', { argv: ['clockloop', '100', 'vdso'], env: {}, epochNs: TEST_EPOCH_NS, vdso: false });
+  const roads = countRoads(q.kernel);
+  const exit = q.kernel.run();
+  t.equal(exit.status, 0, 'time still works');
+  t.same([roads.syscall.get('clock_gettime'), roads.vdso.size], [100, 0], 'by 100 clock_gettime syscalls');
+  t.notOk(q.kernel.mm.vmas.some((v) => v.name === '[vdso]' || v.name === '[vvar]'), 'no [vdso] or [vvar] mapped');
+});
+
 t.test('notb: an edited kernel-side update function changes the answer, the vDSO stays the same', async (t) => {
   // The edit a kernel hacker makes in kernel/time/vsyscall.ts, done here from outside: the update run
   // on every timer tick publishes vnotb = the tick count (jiffies) instead of the parameter.
