@@ -17,6 +17,16 @@ const MAX_BLOCK = 64;
 /** Executions after which a block is compiled into one function. */
 const HOT_BLOCK = 32;
 
+/**
+ * Self-modifying code: when a store rewrites the bytes of the block being executed, the instructions
+ * after it must not run as they were decoded. Their exec is retargeted to this function, which leaves
+ * the block at that instruction; the run loop then decodes it afresh, as the CPU's SMC detection does.
+ */
+const SMC_EXIT = { smc: true };
+function smcExit(): void {
+  throw SMC_EXIT;
+}
+
 /** Index of the faulting instruction within a compiled block (written only on a fault). */
 let faultAt = 0;
 function setFaultAt(i: number): void {
@@ -34,10 +44,12 @@ function compileBlock(insns: Insn[]): (c: Cpu) => void {
   let body = 'let i = 0;\ntry {\n';
   const last = insns.length - 1;
   for (let k = 0; k <= last; k++) {
-    names.push(`e${k}`, `d${k}`);
-    values.push(insns[k].exec, insns[k]);
+    names.push(`d${k}`);
+    values.push(insns[k]);
     if (k === last) body += `c.rip = d${k}.next;\n`;
-    body += `e${k}(c, d${k});\n`;
+    // Each call site sees one exec function (V8 inlines it); reading it through d keeps the
+    // retargeting for self-modifying code (smcExit) visible.
+    body += `d${k}.exec(c, d${k});\n`;
     if (k !== last) body += `i = ${k + 1};\n`;
   }
   body += '} catch (x) { setFaultAt(i); throw x; }';
@@ -84,6 +96,8 @@ export class Engine {
    * and let execution go on. Blocks are split so that every breakpoint starts a block.
    */
   private readonly breakpoints = new Map<number, (c: Cpu) => void>();
+  /** The block run() is executing (for self-modifying code; see smcExit). */
+  private current: Block | null = null;
 
   setBreakpoint(addr: number, hook: (c: Cpu) => void): void {
     this.breakpoints.set(addr, hook);
@@ -115,7 +129,10 @@ export class Engine {
     if (!starts) return;
     for (const s of starts) {
       const b = this.blocks.get(s);
-      if (b) b.valid = false;
+      if (b) {
+        b.valid = false;
+        if (b === this.current) for (const d of b.insns) d.exec = smcExit;
+      }
       this.blocks.delete(s);
     }
     this.pageBlocks.delete(p);
@@ -208,11 +225,13 @@ export class Engine {
         break;
       }
       const compiled = b.compiled;
+      this.current = b;
       if (compiled !== null) {
         try {
           compiled(c);
         } catch (e) {
           c.icount += faultAt;
+          if (e === SMC_EXIT) { c.rip = insns[faultAt].addr; prev = null; continue; }
           return this.faulted(e, insns[faultAt].addr);
         }
       } else {
@@ -227,6 +246,7 @@ export class Engine {
           d.exec(c, d);
         } catch (e) {
           c.icount += i;
+          if (e === SMC_EXIT) { c.rip = insns[i].addr; prev = null; continue; }
           return this.faulted(e, insns[i].addr);
         }
         if (++b.runs === HOT_BLOCK) b.compiled = compileBlock(insns);

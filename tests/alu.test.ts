@@ -68,3 +68,29 @@ t.test('a breakpoint splits the block and its hook runs before the instruction',
   t.equal(m.reg('rip'), 0x400009n, 'stopped at the breakpoint, before the jmp');
   t.equal(m.reg('rax'), 3n);
 });
+
+t.test('a store into the running block is seen by the next instruction (self-modifying code)', async (t) => {
+  // c6 05 02 00 00 00 c0  mov BYTE PTR [rip+0x2],0xc0  ; rewrites the next instruction's ModRM
+  // 48 ff c8              dec rax   -> becomes 48 ff c0: inc rax
+  // eb fe                 jmp .
+  const m = machine([0xc6, 0x05, 0x02, 0, 0, 0, 0xc0, 0x48, 0xff, 0xc8, 0xeb, 0xfe]);
+  m.mem.protect(0x400000, 0x1000, 7);
+  m.set({ rax: 0n }).run(3);
+  t.equal(m.reg('rax'), 1n, 'inc ran, not the decoded dec');
+  t.equal(m.reg('rip'), 0x40000an);
+});
+
+t.test('self-modifying code inside a hot, compiled block', async (t) => {
+  // 48 83 f9 02   cmp rcx,0x2
+  // 48 0f 44 da   cmove rbx,rdx          ; on the iteration with rcx == 2, aim the store at the code
+  // c6 03 c0      mov BYTE PTR [rbx],0xc0
+  // 48 ff c8      dec rax                ; its ModRM (0x40000d) becomes c0: inc rax
+  // 48 ff c9      dec rcx
+  // 75 ed         jne 0x400000
+  // eb fe         jmp .
+  const m = machine([0x48, 0x83, 0xf9, 0x02, 0x48, 0x0f, 0x44, 0xda, 0xc6, 0x03, 0xc0, 0x48, 0xff, 0xc8, 0x48, 0xff, 0xc9, 0x75, 0xed, 0xeb, 0xfe]);
+  m.mem.protect(0x400000, 0x1000, 7);
+  m.set({ rax: 0n, rcx: 45n, rbx: 0x600000n, rdx: 0x40000dn }).run(45 * 6);
+  t.equal(m.reg('rax'), BigInt.asUintN(64, -41n), '43 decs, then 2 incs');
+  t.equal(m.reg('rcx'), 0n);
+});
