@@ -165,7 +165,7 @@ export class InsnTracer {
         if (inside && d) this.snapshot(c);
         this.sink.hold();
         const r = k.engine.step();
-        if (inside && d && r === null) this.sink.inner.event(this.event(c, d));
+        if (inside && d && (r === null || r.kind === 'stop')) this.sink.inner.event(this.event(c, d));
         this.sink.release();
         if (r?.kind === 'fault') k.handleFault(r.fault);
         if (k.tsc() >= k.tk.nextTickTsc) k.timerTick();

@@ -49,7 +49,7 @@ export function splitTraceArgs(args: string[]): { options: string[]; program: st
 }
 
 function fail(message: string, status = 2): never {
-  process.stderr.write(`colonel: ${message}\n`);
+  process.stderr.write(`colonel: ${message.replace(/\s*\n\s*/g, '; ')}\n`);
   process.exit(status);
 }
 

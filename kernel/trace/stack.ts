@@ -33,6 +33,7 @@ export interface Frame {
   offset: number;
 }
 
+const STT_NOTYPE = 0;
 const STT_FUNC = 2;
 
 export class Symbolizer {
@@ -49,7 +50,7 @@ export class Symbolizer {
         // Not an ELF we can read: no program symbols.
       }
       for (const s of elfSymbols(programBytes)) {
-        if (s.type === STT_FUNC || (s.type === 0 && s.size > 0)) this.syms.push({ name: s.name, start: s.value + bias, size: s.size });
+        if (s.type === STT_FUNC || s.type === STT_NOTYPE) this.syms.push({ name: s.name, start: s.value + bias, size: s.size });
       }
     }
     if (k.vdsoBase) {

@@ -1,0 +1,330 @@
+// colonel trace (issue 5): strace for the three roads.
+//
+//  - syscall lines against native strace -f, live where strace runs and against the recordings in
+//    fixtures/trace/expected everywhere, after tests/helpers/strace.ts normalize() (the differences by
+//    design are listed there and in README.md);
+//  - -c totals against programs that count their own calls (fixtures/trace/counts);
+//  - --json: every line parses and carries the same events as the text;
+//  - the vDSO's nested fallback, -e filters, -k stacks, -T/-i/-t, the cost model's order;
+//  - the command line: --insns, colour, and bad input (one line, status 2, before the guest runs).
+
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadManifest, runUnderColonel, type FixtureCase } from './helpers/fixtures.js';
+import { traceUnderColonel, straceNative, normalize, HAVE_STRACE } from './helpers/strace.js';
+import { TraceFilter, FilterError } from '../kernel/trace/filter.js';
+import { quoteBytes, quoteBuffer, quoteCString } from '../kernel/trace/quote.js';
+import { xflags, OPEN_FLAGS, MAP_FLAGS } from '../kernel/trace/xlat.js';
+import { sigsetText } from '../kernel/trace/kinds.js';
+import { SYSCALL_ENTRY_EXIT, SYSCALL_DISPATCH, VSYSCALL_EMULATION, RDTSC } from '../kernel/trace/costs.js';
+import { parseInsnSpec, InsnSpecError } from '../lib/insntrace.js';
+import { splitTraceArgs } from '../lib/trace.js';
+
+const CASES = loadManifest('fixtures/trace/manifest.json');
+const CLI = 'dist/lib/cli.js';
+const HAVE_CLI = fs.existsSync(CLI);
+
+/** A case with its $SCRATCH argument made real (a fresh directory), and the cleanup. */
+function withScratch(c: FixtureCase): { c: FixtureCase; scratch: string; reset(): void; done(): void } {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'colonel-trace-'));
+  return {
+    c: { ...c, args: c.args.map((a) => a.replace('$SCRATCH', scratch)) },
+    scratch,
+    reset: () => { fs.rmSync(scratch, { recursive: true, force: true }); fs.mkdirSync(scratch); },
+    done: () => fs.rmSync(scratch, { recursive: true, force: true }),
+  };
+}
+
+const byName = (name: string) => CASES.find((c) => c.name === name)!;
+
+function cli(args: string[], opts: { env?: Record<string, string> } = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...opts.env } });
+}
+
+// ---- strace agreement ----
+
+t.test('syscall lines match native strace -f line for line (normalized)', async (t) => {
+  for (const c0 of CASES) {
+    t.test(c0.name, async (t) => {
+      const s = withScratch(c0);
+      try {
+        const colonel = normalize(traceUnderColonel(s.c).text.split(s.scratch).join('$SCRATCH'));
+        const recorded = normalize(fs.readFileSync(`fixtures/trace/expected/${c0.name}.strace`, 'utf8'));
+        t.same(colonel, recorded, 'as the recorded native strace');
+        if (HAVE_STRACE) {
+          s.reset();
+          const native = normalize(straceNative(s.c).text.split(s.scratch).join('$SCRATCH'));
+          t.same(colonel, native, 'as strace -f now');
+        }
+      } finally {
+        s.done();
+      }
+    });
+  }
+});
+
+// ---- counts: -c against the program's own count ----
+
+function ownCounts(stdout: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of stdout.trim().split('\n')) {
+    const [road, name, n] = line.split(' ');
+    m.set(`${road} ${name}`, Number(n));
+  }
+  return m;
+}
+
+t.test('-c totals equal the calls the program made, by road', async (t) => {
+  for (const n of [12, 200]) {
+    const r = traceUnderColonel({ ...byName('counts'), args: [String(n)] });
+    const own = ownCounts(r.stdout);
+    const rows = new Map(r.summaryRows.map((x) => [`${x.road} ${x.name}`, x]));
+    const calls = (k: string) => rows.get(k)?.calls ?? 0;
+    // musl builds clock_gettime, gettimeofday and time on __vdso_clock_gettime.
+    const viaCgt = own.get('vdso clock_gettime')! + own.get('vdso gettimeofday')! + own.get('vdso time')! +
+      own.get('vdso clock_gettime_cputime')! + own.get('vdso clock_gettime_bad')!;
+    t.equal(calls('vdso __vdso_clock_gettime'), viaCgt, `n=${n}: __vdso_clock_gettime`);
+    for (const f of ['__vdso_getcpu', '__vdso_time', '__vdso_clock_getres', '__vdso_number_of_the_beast']) {
+      t.equal(calls(`vdso ${f}`), own.get(`vdso ${f}`), `n=${n}: ${f}`);
+    }
+    for (const f of ['time', 'gettimeofday', 'getcpu']) t.equal(calls(`vsyscall ${f}`), own.get(`vsyscall ${f}`), `n=${n}: vsyscall ${f}`);
+    t.equal(calls('syscall getppid'), own.get('syscall getppid'), `n=${n}: getppid`);
+    t.equal(calls('syscall close'), own.get('syscall close'), `n=${n}: close`);
+    t.equal(rows.get('syscall close')?.errors, own.get('syscall close'), 'every close(-1) is an error');
+    // The fallbacks the vDSO made: CPU-time clocks and the bad clock are syscalls inside vDSO calls.
+    t.equal(calls('syscall clock_gettime'), own.get('vdso clock_gettime_cputime')! + own.get('vdso clock_gettime_bad')!, 'nested fallback syscalls');
+    t.equal(rows.get('vdso __vdso_clock_gettime')?.errors, own.get('vdso clock_gettime_bad'), 'the bad clock is the vDSO call that failed');
+    t.match(r.summary, /^% cost\s+cycles/, 'the table has its header');
+  }
+});
+
+t.test('-c without a vDSO: libc falls back to the syscall, and the count moves road', async (t) => {
+  const r = traceUnderColonel(byName('counts'), { vdso: false });
+  const own = ownCounts(r.stdout);
+  const rows = new Map(r.summaryRows.map((x) => [`${x.road} ${x.name}`, x.calls]));
+  t.notOk([...rows.keys()].some((k) => k.startsWith('vdso ')), 'no vDSO calls');
+  const viaCgt = own.get('vdso clock_gettime')! + own.get('vdso gettimeofday')! + own.get('vdso time')! +
+    own.get('vdso clock_gettime_cputime')! + own.get('vdso clock_gettime_bad')!;
+  t.equal(rows.get('syscall clock_gettime'), viaCgt, 'every clock read is a clock_gettime syscall');
+  t.equal(rows.get('vsyscall time'), own.get('vsyscall time'), 'the vsyscall page does not need the vDSO');
+});
+
+t.test('the cost model puts the vDSO below the syscall and the emulated vsyscall above it', async (t) => {
+  const r = traceUnderColonel(byName('counts'));
+  const per = (k: string) => { const x = r.summaryRows.find((y) => `${y.road} ${y.name}` === k)!; return x.cycles / x.calls; };
+  t.ok(per('vdso __vdso_getcpu') < per('syscall getppid'), 'vDSO getcpu < a syscall');
+  t.ok(per('syscall getppid') < per('vsyscall time'), 'a syscall < an emulated vsyscall');
+  t.equal(per('syscall getppid'), SYSCALL_ENTRY_EXIT + SYSCALL_DISPATCH, 'syscall = entry/exit + dispatch');
+  t.equal(per('vsyscall time'), VSYSCALL_EMULATION, 'vsyscall = its measured emulation');
+  const cgt = r.summaryRows.find((y) => y.name === '__vdso_clock_gettime')!;
+  t.ok(cgt.cycles / cgt.calls > RDTSC && cgt.cycles / cgt.calls < SYSCALL_ENTRY_EXIT, 'a vDSO clock read costs its instructions and an rdtsc');
+});
+
+// ---- the vDSO and vsyscall lines ----
+
+t.test('vDSO and vsyscall calls appear, marked by road, with the fallback nested', async (t) => {
+  const { text } = traceUnderColonel({ ...byName('counts'), args: ['2'] });
+  t.match(text, /^\[vdso\] __vdso_clock_gettime\(CLOCK_MONOTONIC, \{tv_sec=\d+, tv_nsec=\d+\}\) += 0$/m, 'a vDSO clock read');
+  t.match(text, /^\[vdso\] __vdso_number_of_the_beast\(\) += 666$/m, 'the seed function, found by the image\'s symbols');
+  t.match(text, /^\[vsyscall\] time\(NULL\) += \d+ \(\d{4}-/m, 'the vsyscall time slot');
+  t.match(text, /^\[vsyscall\] getcpu\(\[0\], \[0\], NULL\) += 0$/m, 'the vsyscall getcpu slot');
+  const nested = /^\[vdso\] __vdso_clock_gettime\(CLOCK_PROCESS_CPUTIME_ID, {2}<unfinished \.\.\.>\n {2}clock_gettime\(CLOCK_PROCESS_CPUTIME_ID, \{tv_sec=0, tv_nsec=\d+\}\) += 0\n\[vdso\] <\.\.\. __vdso_clock_gettime resumed>\{tv_sec=0, tv_nsec=\d+\}\) += 0$/m;
+  t.match(text, nested, 'the fallback syscall sits inside its vDSO call');
+  t.match(text, /^\[vdso\] <\.\.\. __vdso_clock_gettime resumed>0x[0-9a-f]+\) += -1 EINVAL \(Invalid argument\)$/m, 'a failed fallback fails the vDSO call');
+});
+
+t.test('tracing does not change what the program sees', async (t) => {
+  for (const name of ['counts', 'malloc', 'readfile_input']) {
+    const c = byName(name);
+    const plain = runUnderColonel(c);
+    const traced = traceUnderColonel(c, { stacks: true });
+    t.equal(traced.stdout, plain.stdout, `${name}: same stdout`);
+    t.equal(traced.status, plain.status, `${name}: same status`);
+  }
+});
+
+// ---- --json ----
+
+t.test('--json: one object per line, the same events as the text', async (t) => {
+  const r = traceUnderColonel({ ...byName('counts'), args: ['3'] }, { stacks: true });
+  const events = r.json.trim().split('\n').map((l) => JSON.parse(l));
+  const textLines = r.text.trim().split('\n').filter((l) => !l.startsWith(' > ') && !l.includes('<unfinished ...>'));
+  t.equal(events.length, textLines.length, 'one event per printed line');
+  events.forEach((e, i) => {
+    const line = textLines[i];
+    if (e.type === 'call') {
+      const name = e.road === 'syscall' ? e.name : e.name;
+      t.ok(line.includes(e.depth ? `<... ${name} resumed>` : name) || line.includes(name), `event ${i} (${e.name}) is line ${i}`);
+      t.ok(line.endsWith(`= ${e.result_text}`), `event ${i}: the same result`);
+      t.equal(typeof e.insns, 'number');
+      t.match(e.rip, /^0x[0-9a-f]+$/);
+      t.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      if (!e.synthetic) t.ok(Array.isArray(e.stack), 'with -k, a stack');
+    } else if (e.type === 'exit') {
+      t.equal(line, `+++ exited with ${e.code} +++`);
+    }
+  });
+  const first = events[0];
+  t.same({ type: first.type, road: first.road, name: first.name, synthetic: first.synthetic }, { type: 'call', road: 'syscall', name: 'execve', synthetic: true });
+  const vdso = events.find((e) => e.road === 'vdso' && e.name === '__vdso_clock_gettime');
+  t.same(Object.keys(vdso).sort(), ['args', 'call_insns', 'cycles', 'depth', 'errno', 'insns', 'mono_ns', 'name', 'nr', 'parent', 'result', 'result_text', 'rip', 'road', 'seq', 'stack', 'time', 'type'].sort(), 'the documented fields');
+  t.same(vdso.args.map((a: { name: string }) => a.name), ['clockid', 'tp'], 'argument names from the syscall row');
+  const nested = events.find((e) => e.depth === 1);
+  t.equal(events.find((e) => e.seq === nested.parent)?.name, '__vdso_clock_gettime', 'a nested syscall names its vDSO call');
+  const failed = events.find((e) => e.name === 'close');
+  t.same([failed.result, failed.errno], [-9, 'EBADF'], 'errors carry the errno name');
+});
+
+// ---- filters ----
+
+t.test('-e trace=', async (t) => {
+  const only = (filters: string[]) => traceUnderColonel({ ...byName('counts'), args: ['2'] }, { filters }).text.trim().split('\n');
+  const vdso = only(['trace=%vdso']);
+  t.ok(vdso.filter((l) => !l.startsWith('+++')).every((l) => l.startsWith('[vdso]')), '%vdso: only vDSO calls');
+  const vs = only(['trace=%vsyscall']);
+  t.ok(vs.filter((l) => !l.startsWith('+++')).every((l) => l.startsWith('[vsyscall]')) && vs.length > 1, '%vsyscall: only vsyscall calls');
+  const time = only(['trace=time']);
+  t.ok(time.some((l) => l.startsWith('[vsyscall] time(')) && time.some((l) => l.startsWith('[vdso] __vdso_time(')), 'a name selects it on every road');
+  const not = only(['trace=!%vdso,%vsyscall']);
+  t.ok(not.length > 3 && not.every((l) => !l.startsWith('[')), '! inverts the set');
+  const clock = only(['trace=%clock']);
+  t.ok(clock.some((l) => l.startsWith('[vdso] __vdso_clock_gettime')) && !clock.some((l) => l.startsWith('getppid')), '%clock includes the vDSO clock functions');
+  const f = new TraceFilter();
+  t.throws(() => f.add('trace=nosuch'), /unknown syscall 'nosuch'/, 'an unknown name');
+  t.throws(() => new TraceFilter().add('trace=%nosuch'), /unknown class %nosuch/, 'an unknown class');
+  t.throws(() => new TraceFilter().add('signal=SIGSEGV'), /only -e trace=/, 'an unsupported qualifier');
+  t.ok(new FilterError('x') instanceof Error);
+  t.doesNotThrow(() => new TraceFilter().add('trace=?nosuch,number_of_the_beast,__vdso_getcpu,open'), 'optional names, vDSO names, syscalls');
+});
+
+// ---- -k, -T, -i, -t ----
+
+t.test('-k prints symbolised return addresses', async (t) => {
+  const { text, json } = traceUnderColonel(byName('hello'), { stacks: true });
+  const block = /^writev\(1, .*\n((?: > .*\n)+)/m.exec(text);
+  t.ok(block, 'writev has a stack');
+  const frames = block![1].split('\n').filter(Boolean);
+  t.match(frames[0], /^ > \/.*fixtures\/core\/hello\((__stdio_write|writev)\+0x[0-9a-f]+\) \[0x[0-9a-f]+\]$/, 'innermost: the libc wrapper');
+  t.ok(frames.some((f) => / > .*\(main\+0x[0-9a-f]+\)/.test(f)), 'main is on the stack');
+  t.ok(frames.some((f) => /\(__libc_start_main|libc_start_main_stage2/.test(f)), 'so is libc start-up');
+  const vd = traceUnderColonel({ ...byName('counts'), args: ['1'] }, { stacks: true }).text;
+  t.match(vd, /^\[vdso\] __vdso_clock_gettime\(CLOCK_MONOTONIC.*\n > .*\((__clock_gettime|clock_gettime)\+0x[0-9a-f]+\)/m, 'a vDSO call\'s stack starts at its caller');
+  t.ok(json.length > 0);
+});
+
+t.test('-T, -i and -t prefixes and suffixes', async (t) => {
+  const r = traceUnderColonel(byName('hello_asm'), { cost: true, rip: true, timestamps: 2 });
+  const lines = r.text.trim().split('\n');
+  t.match(lines[1], /^\d\d:\d\d:\d\d\.\d{6} \[[0-9a-f]{16}\] write\(1, "Hello from assembly!\\n", \d+\) += \d+ <\d+ cycles>$/, 'write with -tt -i -T');
+  t.match(lines[2], /^\d\d:\d\d:\d\d\.\d{6} \[[0-9a-f]{16}\] exit_group\(0\) += \? <\d+ cycles>$/);
+  const ttt = traceUnderColonel(byName('hello_asm'), { timestamps: 3 }).text.split('\n')[1];
+  t.match(ttt, /^1700000000\.\d{6} write\(/, '-ttt: seconds since the epoch of the virtual clock');
+});
+
+// ---- printers ----
+
+t.test('strings and flags as strace prints them', async (t) => {
+  const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+  t.equal(quoteBytes(enc('a"b\\c\t\n\r\v\f')), '"a\\"b\\\\c\\t\\n\\r\\v\\f"');
+  t.equal(quoteBytes(enc('\x01\xff\x007')), '"\\1\\377\\0007"', 'octal: three digits before a digit');
+  t.equal(quoteBuffer(enc('0123456789'), 10, 4), '"0123"...', 'cut at -s with an ellipsis');
+  t.equal(quoteCString(enc('abc\0def'), 32), '"abc"');
+  t.equal(quoteCString(enc('abcdef'), 3), '"abc"...');
+  t.equal(xflags(OPEN_FLAGS, 0o2100000), 'O_LARGEFILE|O_CLOEXEC');
+  t.equal(xflags(OPEN_FLAGS, 0o4010000), 'O_SYNC', 'a multi-bit name first');
+  t.equal(xflags(MAP_FLAGS, 0x20 | 0x10), 'MAP_FIXED|MAP_ANONYMOUS');
+  t.equal(xflags(MAP_FLAGS, 0x80000000, '0', 'MAP_???'), '0x80000000 /* MAP_??? */');
+  t.equal(sigsetText(0n), '[]');
+  t.equal(sigsetText((1n << 1n) | (1n << 14n)), '[INT TERM]');
+  t.equal(sigsetText(~((1n << 31n) | (1n << 32n) | (1n << 33n)) & ((1n << 64n) - 1n)), '~[RTMIN RT_1 RT_2]');
+});
+
+// ---- the command line ----
+
+t.test('argument splitting: everything after the program is the program\'s', async (t) => {
+  t.same(splitTraceArgs(['-e', 'trace=open', '-s', '64', '-tt', 'prog', '-s', '7', '--json']), { options: ['-e', 'trace=open', '-s', '64', '-tt'], program: 'prog', programArgs: ['-s', '7', '--json'] });
+  t.same(splitTraceArgs(['--insns=vdso', '-c', '--', '-weird-name', 'x']), { options: ['--insns=vdso', '-c'], program: '-weird-name', programArgs: ['x'] });
+  t.same(splitTraceArgs(['-s32', '-o', 'f', 'p']), { options: ['-s32', '-o', 'f'], program: 'p', programArgs: [] });
+});
+
+t.test('--insns specifications', async (t) => {
+  t.same(parseInsnSpec(''), { items: null });
+  t.same(parseInsnSpec('vdso,main,401000-0x401010'), { items: [{ type: 'vdso' }, { type: 'symbol', name: 'main' }, { type: 'range', start: 0x401000, end: 0x401010 }] });
+  t.same(parseInsnSpec('ffffffffff600000-ffffffffff601000'), { items: [{ type: 'range', start: -0xa00000, end: -0x9ff000 }] }, 'kernel-half addresses');
+  for (const bad of ['10-5', 'zz-1', '1-2-3', 'a b']) t.throws(() => parseInsnSpec(bad), /bad range|is not vdso/, bad);
+  t.ok(new InsnSpecError('x') instanceof Error);
+});
+
+t.test('bad input: one line, status 2, before the guest starts', { skip: !HAVE_CLI && 'dist/ not built' }, async (t) => {
+  const cases: [string[], RegExp][] = [
+    [['-e', 'trace=nosuch'], /unknown syscall 'nosuch'/],
+    [['-e', 'trace=%nosuch'], /unknown class %nosuch/],
+    [['--insns=10-5'], /bad range '10-5'/],
+    [['--insns=zz-0x10'], /bad range/],
+    [['--insns=no_such_symbol'], /no symbol 'no_such_symbol'/],
+    [['-o', '/nonexistent-dir/trace.txt'], /-o \/nonexistent-dir\/trace.txt: No such file or directory/],
+    [['-s', '-1'], /-s -1/],
+    [['--color=sometimes'], /color/],
+  ];
+  for (const [opts, msg] of cases) {
+    const r = cli(['trace', ...opts, 'fixtures/core/hello']);
+    t.equal(r.status, 2, `${opts.join(' ')}: status 2`);
+    t.equal(r.stdout, '', `${opts.join(' ')}: the guest did not run`);
+    t.equal(r.stderr.trim().split('\n').length, 1, `${opts.join(' ')}: one line`);
+    t.match(r.stderr, msg);
+  }
+  const missing = cli(['trace', 'fixtures/no-such-program']);
+  t.equal(missing.status, 127, 'a missing program: 127, as run');
+});
+
+t.test('the command: stderr by default, -o FILE, colour rules, exit status', { skip: !HAVE_CLI && 'dist/ not built' }, async (t) => {
+  const r = cli(['trace', 'fixtures/core/exitcode', '5']);
+  t.equal(r.status, 5, 'the program\'s status');
+  t.notMatch(r.stdout, /exit_group/, 'nothing on stdout but the program\'s output');
+  t.match(r.stderr, /^exit_group\(5\) += \?$/m, 'the trace on stderr');
+  t.notMatch(r.stderr, /\x1b\[/, 'no colour when stderr is not a terminal');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colonel-trace-'));
+  try {
+    const file = path.join(dir, 'out');
+    const o = cli(['trace', '-o', file, '--color=always', 'fixtures/core/hello']);
+    t.equal(o.status, 0);
+    t.notMatch(o.stderr, /writev/, '-o: nothing on stderr');
+    t.match(fs.readFileSync(file, 'utf8'), /\x1b\[/, '--color=always colours even a file');
+    cli(['trace', '-o', file, 'fixtures/core/hello'], { env: { NO_COLOR: '1' } });
+    t.notMatch(fs.readFileSync(file, 'utf8'), /\x1b\[/, 'NO_COLOR');
+    const j = cli(['trace', '--json', '-o', file, 'fixtures/core/hello']);
+    t.equal(j.status, 0);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    t.same(lines.at(-1), { ...lines.at(-1), type: 'exit', how: 'exited', status: 0 }, 'JSON ends with the exit event');
+    const c = cli(['trace', '-c', '--json', '-o', file, 'fixtures/core/hello']);
+    t.equal(c.status, 0);
+    const summary = JSON.parse(fs.readFileSync(file, 'utf8').trim().split('\n').at(-1)!);
+    t.equal(summary.type, 'summary', '-c --json: the summary as an object');
+    const seg = cli(['trace', 'fixtures/core/fault_null']);
+    t.equal(seg.status, 139);
+    t.match(seg.stderr, /^--- SIGSEGV \{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL\} ---\n\+\+\+ killed by SIGSEGV \+\+\+$/m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t.test('--insns: every retired instruction, or a range of them', { skip: !HAVE_CLI && 'dist/ not built' }, async (t) => {
+  const all = cli(['trace', '--insns', 'fixtures/core/hello_asm']);
+  const insns = all.stderr.split('\n').filter((l) => /^ *[0-9a-f]+ <.*>:/.test(l));
+  t.equal(insns.length, 8, 'hello_asm retires eight instructions (the last exit_group)');
+  t.match(insns[0], /^ *401000 <_start>: +b8 01 00 00 00 +mov +eax,0x1 +; rax=0x1$/, 'address, symbol, bytes, objdump text, changes');
+  t.match(all.stderr, /syscall *; rax=0x[0-9a-f]+ rcx=0x[0-9a-f]+ r11=0x[0-9a-f]+\nwrite\(1, /, 'the syscall instruction, then its trace line');
+  const vd = cli(['trace', '--insns=vdso', '-e', 'trace=%vdso', 'fixtures/trace/counts', '1']);
+  const lines = vd.stderr.split('\n').filter((l) => /^ *[0-9a-f]+ <.*>:/.test(l));
+  t.ok(lines.length > 50, 'the vDSO\'s instructions');
+  t.ok(lines.every((l) => /<__vdso_/.test(l)), 'only the vDSO\'s');
+  t.match(vd.stderr, /ret +; rsp=0x[0-9a-f]+\n\[vdso\] __vdso_clock_gettime\(CLOCK_MONOTONIC/, 'the call line after its ret');
+  t.equal(vd.status, 0);
+  const sym = cli(['trace', '--insns=main', '-e', 'trace=none', 'fixtures/core/hello']);
+  const m = sym.stderr.split('\n').filter((l) => /^ *[0-9a-f]+ <.*>:/.test(l));
+  t.ok(m.length > 3 && m.every((l) => /<main(\+0x[0-9a-f]+)?>/.test(l)), '--insns=main: main\'s instructions, not its callees\'');
+  t.equal(sym.stdout, 'Hello, world!\n', 'the program\'s output is untouched');
+});
