@@ -1,7 +1,7 @@
 // /proc, the process file system (linux/fs/proc/): a few files a static program or a curious user
-// reads about itself. Each file is generated when it is opened (a MemoryFile snapshot, as seq_file
-// output is fixed at the first read for small files), so reading /proc/self/maps shows the mappings
-// at open time. /proc/self is a link to /proc/<pid>; colonel has one process, so every other pid is
+// reads about itself. Each file is generated at its first read (a MemoryFile snapshot, as seq_file
+// output is fixed at the first read for small files), so /proc/self/maps shows the mappings as they
+// are when the program first reads it. /proc/self is a link to /proc/<pid>; colonel has one process, so every other pid is
 // ENOENT.
 //
 //   /proc/cpuinfo            one CPU; vendor, model and flags exactly as the CPUID instruction answers
@@ -209,7 +209,7 @@ export function procLookup(k: Kernel, abs: string): ProcNode | number {
 /** Open a /proc file or directory node (links are followed by the caller). */
 export function procOpen(node: ProcNode): OpenFile {
   if (node.kind === 'dir') return new MemoryDir(node.path, node.entries);
-  if (node.kind === 'file') return new MemoryFile(node.content(), node.path);
+  if (node.kind === 'file') return new MemoryFile(() => node.content(), node.path);
   throw new Error('procOpen: links are followed by the caller');
 }
 

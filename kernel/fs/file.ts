@@ -149,17 +149,27 @@ export class HostFile extends OpenFile {
 /** A file whose whole content is known when it is opened (/proc files, captured input). */
 export class MemoryFile extends OpenFile {
   private pos = 0;
+  private bytes: Uint8Array | null;
+  /**
+   * `content` is the file's bytes, or a function that makes them: /proc files are generated at the
+   * first read, as seq_file does, so what happens between open and read (musl's fopen mallocs its
+   * FILE) shows in the text.
+   */
   constructor(
-    private readonly content: Uint8Array,
+    private readonly content: Uint8Array | (() => Uint8Array),
     path: string,
     private readonly mode = S_IFREG | 0o444,
   ) {
     super();
     this.path = path;
+    this.bytes = typeof content === 'function' ? null : content;
+  }
+  private get data(): Uint8Array {
+    return (this.bytes ??= (this.content as () => Uint8Array)());
   }
   read(len: number, pos?: number): Uint8Array {
     const at = pos ?? this.pos;
-    const out = this.content.subarray(Math.min(at, this.content.length), Math.min(at + len, this.content.length));
+    const out = this.data.subarray(Math.min(at, this.data.length), Math.min(at + len, this.data.length));
     if (pos === undefined) this.pos += out.length;
     return out;
   }
@@ -167,7 +177,7 @@ export class MemoryFile extends OpenFile {
     return -Errno.EBADF;
   }
   override seek(off: number, whence: number): number {
-    const base = whence === 0 ? 0 : whence === 1 ? this.pos : whence === 2 ? this.content.length : NaN;
+    const base = whence === 0 ? 0 : whence === 1 ? this.pos : whence === 2 ? this.data.length : NaN;
     if (Number.isNaN(base) || base + off < 0) return -Errno.EINVAL;
     this.pos = base + off;
     return this.pos;
