@@ -7,6 +7,7 @@
 
 import { Cpu, Reg, type CpuHost } from '../cpu/cpu.js';
 import { Engine } from '../cpu/engine.js';
+import { cpuidTable } from '../cpu/isa/cpuid.js';
 import { GuestFault, Vector, PFErr, hex } from '../cpu/fault.js';
 import { GuestMemory } from '../cpu/memory.js';
 import { AddressSpace } from './mm.js';
@@ -206,11 +207,10 @@ export class Kernel implements CpuHost {
     this.killBySignal(sig.signo, sig, this.faultLine(f, sig));
   }
 
-  /** AT_HWCAP: CPUID leaf 1 EDX of the CPU colonel presents (what x86-64 Linux passes). */
+  /** AT_HWCAP: CPUID leaf 1 EDX of the CPU colonel presents, as x86-64 Linux passes it (elf_hwcap). */
   hwcap(): number {
-    return this.hwcapValue;
+    return cpuidTable().lookup(1, 0)[3] >>> 0;
   }
-  hwcapValue = 0x07008111; // fpu tsc cx8 cmov fxsr sse sse2
 
   /** Hook for the vsyscall page's emulation (kernel/vsyscall.ts installs it). */
   vsyscallFault: ((f: GuestFault) => boolean) | null = null;
