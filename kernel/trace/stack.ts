@@ -6,9 +6,10 @@
 // The unwinder cannot follow frame pointers (gcc -O2 omits them) or DWARF CFI (a static musl binary
 // carries none for libc), so it scans the stack as Breakpad's and gdb's fallback unwinders do: walking
 // up from rsp, a word is taken as a return address when it points into executable code just after a
-// call instruction. A direct call must also target the function the previous frame is in, which rejects
-// stale return addresses left in dead stack slots; when no word within a window passes that test (a tail
-// call removed a frame), the first word that follows any call is taken. Like any stack scan it can
+// call instruction. A word after a direct call to the function the previous frame is in is taken at
+// once; that test rejects the stale return addresses left in dead stack slots. A word after an indirect
+// call (whose target cannot be checked) or after a direct call elsewhere (a tail call removed a frame)
+// is taken only if no word within the next STRICT_WINDOW passes the test. Like any stack scan it can
 // miss a frame or, rarely, show a stale one; strace's -k uses libunwind on the host and is exact.
 
 import type { Kernel } from '../kernel.js';
@@ -73,9 +74,12 @@ export class Symbolizer {
     return undefined;
   }
 
-  /** `name+0xoff` (objdump's form), or null. */
-  name(addr: number): string | null {
-    const s = this.lookup(addr);
+  /**
+   * `name+0xoff` (objdump's form), or null. A return address is looked up one byte back: a call that
+   * ends a function returns to the first byte of the next one, but belongs to the caller.
+   */
+  name(addr: number, isReturn = false): string | null {
+    const s = this.lookup(isReturn ? addr - 1 : addr);
     if (!s) return null;
     const off = addr - s.start;
     return off ? `${s.name}+0x${off.toString(16)}` : s.name;
@@ -90,7 +94,7 @@ export class Symbolizer {
     const vma = this.k.mm.find(addr);
     return {
       addr,
-      symbol: this.name(addr),
+      symbol: this.name(addr, true),
       object: vma ? vma.name || '[anon]' : '?',
       offset: vma ? addr - vma.start + (vma.name.startsWith('[') ? 0 : vma.offset) : addr,
     };
@@ -110,32 +114,35 @@ export function unwind(k: Kernel, sym: Symbolizer, pc: number, sp: number): Fram
   const frames = [sym.frame(pc)];
   let fn = sym.lookup(pc)?.start;
   let addr = sp;
-  let loose: { addr: number; at: number } | null = null;
-  for (let scanned = 0; scanned < MAX_SCAN_WORDS && frames.length < MAX_FRAMES; scanned++, addr += 8) {
+  let budget = MAX_SCAN_WORDS;
+  while (frames.length < MAX_FRAMES) {
+    const next = nextReturn(k, fn, addr, () => budget-- > 0);
+    if (!next) break;
+    frames.push(sym.frame(next.value));
+    fn = sym.lookup(next.value)?.start;
+    addr = next.at + 8;
+  }
+  return frames;
+}
+
+/** The next word at or above `addr` taken as a return address into a caller of `fn` (see above). */
+function nextReturn(k: Kernel, fn: number | undefined, addr: number, more: () => boolean): { value: number; at: number } | null {
+  let loose: { value: number; at: number } | null = null;
+  for (; more(); addr += 8) {
+    if (loose && addr - loose.at >= STRICT_WINDOW * 8) return loose;
     let v: number;
     try {
       const lo = k.mem.read64(addr);
       v = k.mem.hi * 4294967296 + (lo >>> 0);
     } catch {
-      break;
+      break; // the top of the stack
     }
     const call = callBefore(k, v);
     if (call === null) continue;
-    if (call.target === null || fn === undefined || call.target === fn) {
-      frames.push(sym.frame(v));
-      fn = sym.lookup(v)?.start;
-      loose = null;
-      continue;
-    }
-    if (!loose) loose = { addr: v, at: addr };
-    if (addr - loose.at >= STRICT_WINDOW * 8) {
-      frames.push(sym.frame(loose.addr));
-      fn = sym.lookup(loose.addr)?.start;
-      addr = loose.at;
-      loose = null;
-    }
+    if (fn === undefined || call.target === fn) return { value: v, at: addr };
+    loose ??= { value: v, at: addr };
   }
-  return frames;
+  return loose;
 }
 
 /** The call stack at a syscall instruction (rip is already past it). */
