@@ -221,7 +221,7 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 334, name: 'rseq', args: [a('rseq', 'ptr'), a('rseq_len', 'uint'), a('flags', 'hex'), a('sig', 'hex')], ret: 'int', status: 'enosys',
+    nr: 334, name: 'rseq', args: [a('rseq', 'ptr'), a('rseq_len', 'hex'), a('flags', 'hex'), a('sig', 'hex')], ret: 'int', status: 'enosys',
     note: 'not registered: glibc then reads the CPU number from the vDSO (getcpu), which agrees with the getcpu syscall', handler: () => -Errno.ENOSYS,
   },
   {

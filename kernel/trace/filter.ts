@@ -10,6 +10,9 @@ import { SYSCALLS_BY_NAME } from '../syscalls/table.js';
 import type { SyscallClass } from '../syscalls/types.js';
 import { VSYSCALL_SLOTS } from '../vsyscall.js';
 import { vdso } from '../vdso/vdso.js';
+import { SYSCALL_NAMES } from './syscall_names.js';
+
+const KNOWN_NAMES = new Set(SYSCALL_NAMES.values());
 
 export type Road = 'syscall' | 'vdso' | 'vsyscall';
 
@@ -76,7 +79,7 @@ export class TraceFilter {
       const name = optional ? item.slice(1) : item;
       if (!isKnownName(name)) {
         if (optional) continue;
-        throw new FilterError(`-e ${spec}: unknown syscall '${name}' (not in colonel's syscall table, the vDSO or the vsyscall page)`);
+        throw new FilterError(`-e ${spec}: unknown syscall '${name}' (not an x86-64 syscall, a vDSO function or a vsyscall slot)`);
       }
       this.names.add(bareName(name));
     }
@@ -99,6 +102,6 @@ export class TraceFilter {
 
 function isKnownName(name: string): boolean {
   const bare = bareName(name);
-  return SYSCALLS_BY_NAME.has(bare) || vdso.lookup(name) !== undefined || vdso.lookup('__vdso_' + bare) !== undefined ||
+  return SYSCALLS_BY_NAME.has(bare) || KNOWN_NAMES.has(bare) || vdso.lookup(name) !== undefined || vdso.lookup('__vdso_' + bare) !== undefined ||
     VSYSCALL_SLOTS.some((s) => s.name === bare);
 }

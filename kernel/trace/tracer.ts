@@ -26,6 +26,7 @@ import { PRINTERS, resultOverride, hex, isoTime, octalMode, u64, quoteBytes, pee
 import { quoteCString } from './quote.js';
 import { TraceFilter, bareName, type Road } from './filter.js';
 import { Summary } from './summary.js';
+import { SYSCALL_NAMES } from './syscall_names.js';
 import { breakpoints } from './breakpoints.js';
 import { Symbolizer, unwind, unwindHere } from './stack.js';
 import { syscallCycles, vdsoCycles, vsyscallCycles } from './costs.js';
@@ -226,7 +227,7 @@ export class Tracer {
 
   private syscallEnter(row: SyscallRow | undefined, nr: number, args: number[]): void {
     const c = this.k.cpu;
-    const name = row?.name ?? `syscall_${nr >= 0 ? '0x' + nr.toString(16) : hex(Number(c.get(Reg.RAX)))}`;
+    const name = row?.name ?? SYSCALL_NAMES.get(nr) ?? `syscall_${nr >= 0 ? '0x' + nr.toString(16) : hex(Number(c.get(Reg.RAX)))}`;
     const specs = row?.args ?? GENERIC.args;
     const call = this.open('syscall', name, nr >= 0 ? nr : null, specs, row?.ret ?? 'int', args, c.rip);
     const parent = this.frames[this.frames.length - 1];
@@ -426,7 +427,7 @@ export class Tracer {
       args: [
         { name: 'pathname', text: quoteBytes(new TextEncoder().encode(path)), raw: '0x0' },
         { name: 'argv', text: `[${argv.join(', ')}]`, raw: hex(sp + 8) },
-        { name: 'envp', text: `${hex(envp)} /* ${envc} vars */`, raw: hex(envp) },
+        { name: 'envp', text: `${hex(envp)} /* ${envc} ${envc === 1 ? 'var' : 'vars'} */`, raw: hex(envp) },
       ],
       result: 0, resultText: '0', errno: null, rip: k.cpu.rip, ...this.stamp(), callInsns: 0, cycles: 0, depth: 0, parent: null,
       stack: null, synthetic: true, entryArgs: 3, resumed: false,

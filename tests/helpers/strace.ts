@@ -104,7 +104,7 @@ export function normalize(text: string): string[] {
     line = line
       .replace(/\) +=( |$)/, ') =$1')
       .replace(/0x[0-9a-f]{5,}/g, '0xADDR')
-      .replace(/\/\* \d+ vars \*\//, '/* N vars */')
+      .replace(/\/\* \d+ vars? \*\//, '/* N vars */')
       .replace(/(tv_sec|tv_nsec|tv_usec)=\d+/g, '$1=T')
       .replace(/= \d+ \(\d{4}-\d\d-\d\dT[^)]*\)/, '= T (DATE)')
       .replace(/\[\d+ \/\* \d{4}-[^*]*\*\/\]/g, '[T /* DATE */]')
