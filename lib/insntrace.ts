@@ -22,6 +22,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { vdso } from '../kernel/vdso/vdso.js';
 import { breakpoints } from '../kernel/trace/breakpoints.js';
 import { Symbolizer } from '../kernel/trace/stack.js';
+import { vdsoFunctions } from '../kernel/trace/vdsosyms.js';
 import type { HoldingSink } from '../kernel/trace/format.js';
 import type { InsnEvent } from '../kernel/trace/events.js';
 import { REG_NAMES } from '../cpu/cpu.js';
@@ -83,7 +84,7 @@ export function planInsns(k: Kernel, spec: InsnSpec, programBytes: Uint8Array | 
     } else if (item.type === 'vdso') {
       if (!k.vdsoBase) throw new InsnSpecError('no vDSO is mapped (--no-vdso)');
       ranges.push([k.vdsoBase, k.vdsoBase + vdso.mapSize]);
-      for (const s of vdso.symbols) if (s.binding === 'GLOBAL') entries.push(k.vdsoBase + s.offset);
+      for (const f of vdsoFunctions(k)) entries.push(f.addr);
     } else {
       const s = sym.find(item.name) ?? sym.find('__vdso_' + item.name);
       if (!s) throw new InsnSpecError(`no symbol '${item.name}' in the program or the vDSO`);

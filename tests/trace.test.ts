@@ -21,6 +21,10 @@ import { xflags, OPEN_FLAGS, MAP_FLAGS } from '../kernel/trace/xlat.js';
 import { sigsetText } from '../kernel/trace/kinds.js';
 import { SYSCALL_ENTRY_EXIT, SYSCALL_DISPATCH, VSYSCALL_EMULATION, RDTSC } from '../kernel/trace/costs.js';
 import { parseInsnSpec, InsnSpecError } from '../lib/insntrace.js';
+import { createProcess } from '../lib/api.js';
+import { vdsoFunctions } from '../kernel/trace/vdsosyms.js';
+import { vdsoSignature } from '../kernel/trace/tracer.js';
+import { vdso } from '../kernel/vdso/vdso.js';
 import { splitTraceArgs } from '../lib/trace.js';
 
 const CASES = loadManifest('fixtures/trace/manifest.json');
@@ -134,6 +138,22 @@ t.test('vDSO and vsyscall calls appear, marked by road, with the fallback nested
   const nested = /^\[vdso\] __vdso_clock_gettime\(CLOCK_PROCESS_CPUTIME_ID, {2}<unfinished \.\.\.>\n {2}clock_gettime\(CLOCK_PROCESS_CPUTIME_ID, \{tv_sec=0, tv_nsec=\d+\}\) += 0\n\[vdso\] <\.\.\. __vdso_clock_gettime resumed>\{tv_sec=0, tv_nsec=\d+\}\) += 0$/m;
   t.match(text, nested, 'the fallback syscall sits inside its vDSO call');
   t.match(text, /^\[vdso\] <\.\.\. __vdso_clock_gettime resumed>0x[0-9a-f]+\) += -1 EINVAL \(Invalid argument\)$/m, 'a failed fallback fails the vDSO call');
+});
+
+t.test('vDSO entry points come from the mapped image\'s own symbol table', async (t) => {
+  const k = createProcess('fixtures/core/hello', { argv: ['hello'], env: {} }).kernel;
+  const fns = vdsoFunctions(k);
+  t.same(fns.map((f) => f.name).sort(), vdso.symbols.filter((s) => s.binding === 'GLOBAL').map((s) => s.name).sort(), 'every exported function, by its strong name');
+  t.ok(fns.every((f) => f.addr >= k.vdsoBase && f.addr < k.vdsoBase + vdso.mapSize), 'at the mapped base');
+  // Rename a function in the mapped image's string table: the tracer sees the new name, so a function
+  // added to the image needs no change in the tracer.
+  const at = Buffer.from(vdso.bytes).indexOf('__vdso_getcpu\0');
+  k.mem.poke(k.vdsoBase + at, new TextEncoder().encode('__vdso_getnew'));
+  t.ok(vdsoFunctions(k).some((f) => f.name === '__vdso_getnew'), 'read from guest memory');
+  t.same(vdsoSignature('__vdso_getnew').args.map((a) => a.name), ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'], 'an unknown function: every argument register');
+  t.same(vdsoSignature('__vdso_clock_gettime').args.map((a) => a.kind), ['clockid', 'timespec_out'], 'a syscall twin: the syscall row');
+  const none = createProcess('fixtures/core/hello', { argv: ['hello'], env: {}, vdso: false }).kernel;
+  t.same(vdsoFunctions(none), [], '--no-vdso: nothing to trace');
 });
 
 t.test('tracing does not change what the program sees', async (t) => {

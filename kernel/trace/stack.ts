@@ -16,7 +16,7 @@ import type { Kernel } from '../kernel.js';
 import { Reg } from '../../cpu/cpu.js';
 import { PROT_EXEC } from '../../cpu/memory.js';
 import { symbols as elfSymbols, parseElf } from '../elf/elf.js';
-import { vdso } from '../vdso/vdso.js';
+import { vdsoFunctions } from './vdsosyms.js';
 
 export interface Sym {
   name: string;
@@ -54,9 +54,7 @@ export class Symbolizer {
         if (s.type === STT_FUNC || s.type === STT_NOTYPE) this.syms.push({ name: s.name, start: s.value + bias, size: s.size });
       }
     }
-    if (k.vdsoBase) {
-      for (const s of vdso.symbols) if (s.binding === 'GLOBAL') this.syms.push({ name: s.name, start: k.vdsoBase + s.offset, size: s.size });
-    }
+    for (const f of vdsoFunctions(k)) this.syms.push({ name: f.name, start: f.addr, size: f.size });
     this.syms.sort((a, b) => a.start - b.start || b.size - a.size);
   }
 

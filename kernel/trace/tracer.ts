@@ -20,7 +20,8 @@ import type { Kernel, ExitInfo, KernelObserver } from '../kernel.js';
 import { ERRNO_NAMES, ERRNO_MESSAGES } from '../errno.js';
 import { SYSCALLS, SYSCALLS_BY_NAME } from '../syscalls/table.js';
 import { a, type ArgSpec, type RetKind, type SyscallRow } from '../syscalls/types.js';
-import { vdso, type VdsoSymbol } from '../vdso/vdso.js';
+import { vdso } from '../vdso/vdso.js';
+import { vdsoFunctions } from './vdsosyms.js';
 import { CLOCK } from '../clock.js';
 import { PRINTERS, resultOverride, hex, isoTime, octalMode, u64, quoteBytes, peek, peekCString, sigName, type CallContext } from './kinds.js';
 import { quoteCString } from './quote.js';
@@ -84,7 +85,6 @@ interface OpenCall {
 }
 
 interface VdsoFrame extends OpenCall {
-  sym: VdsoSymbol;
   sig: Signature;
   /** rsp at entry: [rsp] holds the return address. */
   rsp: number;
@@ -129,13 +129,8 @@ export class Tracer {
   attach(): void {
     const k = this.k;
     k.observers.push(this.observer);
-    if (k.vdsoBase) {
-      const bps = breakpoints(k.engine);
-      for (const s of vdso.symbols) {
-        if (s.binding !== 'GLOBAL') continue;
-        this.removers.push(bps.add(k.vdsoBase + s.offset, () => this.vdsoEnter(s)));
-      }
-    }
+    const bps = breakpoints(k.engine);
+    for (const f of vdsoFunctions(k)) this.removers.push(bps.add(f.addr, () => this.vdsoEnter(f.name)));
     // Count rdtsc instructions (the vDSO's one expensive instruction) for the cost model.
     const host = k as unknown as { rdtsc: (...x: unknown[]) => bigint };
     const orig = host.rdtsc;
@@ -265,7 +260,7 @@ export class Tracer {
 
   // ---- the vDSO road ----
 
-  private vdsoEnter(sym: VdsoSymbol): void {
+  private vdsoEnter(name: string): void {
     const k = this.k, c = k.cpu;
     const rsp = c.getS(Reg.RSP);
     let ret: number;
@@ -280,12 +275,12 @@ export class Tracer {
     const base = k.vdsoBase;
     if (ret >= base && ret < base + vdso.mapSize) return;
     for (const f of this.frames) if (f.rsp === rsp) return;
-    let sig = this.signatures.get(sym.name);
-    if (!sig) this.signatures.set(sym.name, (sig = vdsoSignature(sym.name)));
+    let sig = this.signatures.get(name);
+    if (!sig) this.signatures.set(name, (sig = vdsoSignature(name)));
     const args: number[] = [];
     for (let i = 0; i < sig.args.length; i++) args.push(c.getS(ARG_REGS[i]));
-    const call = this.open('vdso', sym.name, null, sig.args, sig.ret, args, ret);
-    const frame: VdsoFrame = { event: call.event, ctx: call.ctx, specs: call.specs, ret: call.ret, shown: call.shown, sym, sig, rsp, rdtscs: this.rdtscs, nestedCycles: 0 };
+    const call = this.open('vdso', name, null, sig.args, sig.ret, args, ret);
+    const frame: VdsoFrame = { event: call.event, ctx: call.ctx, specs: call.specs, ret: call.ret, shown: call.shown, sig, rsp, rdtscs: this.rdtscs, nestedCycles: 0 };
     if (this.symbolizer) frame.event.stack = unwind(k, this.symbolizer, ret, rsp + 8);
     this.frames.push(frame);
     if (!this.returnHooks.has(ret)) {
