@@ -7,6 +7,11 @@
 // Speed: a 256-entry direct-mapped TLB for reads and one for writes caches the page object. Pages that
 // hold decoded code are kept out of the write TLB so that a store to them takes the slow path, which
 // tells the decoder cache to drop what it decoded from that page (self-modifying code stays exact).
+//
+// Write epochs (for snapshots, lib/step/): every page records the epoch of its last write that took
+// the slow path, and beginEpoch() empties the write TLB, so the first store to each page after it is
+// seen. A snapshot then copies only the pages written since the one before. The TLB-hit path does
+// no extra work; plain runs never call beginEpoch().
 
 import { GuestFault, Vector, PFErr, pageFault } from './fault.js';
 
@@ -26,6 +31,8 @@ export class Page {
   readonly view: DataView;
   /** Set once the decoder has cached instructions from this page. */
   hasCode = false;
+  /** GuestMemory.epoch when this page was created or last written after a beginEpoch(). */
+  epoch = 0;
   constructor(
     public prot: number,
     data?: Uint8Array,
@@ -50,6 +57,14 @@ export class GuestMemory {
   onCodeWrite: (pageNumber: number) => void = () => {};
   /** High half of the last read64(). Avoids allocating a pair per 64-bit load. */
   hi = 0;
+  /** The current write epoch (see the file comment). */
+  epoch = 0;
+
+  /** Start a new write epoch: the next store to each page takes the slow path and marks the page. */
+  beginEpoch(): number {
+    this.wTag.fill(NaN);
+    return ++this.epoch;
+  }
 
   // ---- mapping (the kernel's side: mmap, mprotect, munmap) ----
 
@@ -57,7 +72,9 @@ export class GuestMemory {
   map(addr: number, len: number, prot: number): void {
     for (let p = pageOf(addr), end = pageOf(addr + len - 1); p <= end; p++) {
       this.dropPage(p);
-      this.pages.set(p, new Page(prot));
+      const page = new Page(prot);
+      page.epoch = this.epoch;
+      this.pages.set(p, page);
     }
     this.flushTlb();
   }
@@ -66,7 +83,9 @@ export class GuestMemory {
   mapShared(addr: number, data: Uint8Array, prot: number): void {
     const p = pageOf(addr);
     this.dropPage(p);
-    this.pages.set(p, new Page(prot, data));
+    const page = new Page(prot, data);
+    page.epoch = this.epoch;
+    this.pages.set(p, page);
     this.flushTlb();
   }
 
@@ -78,7 +97,10 @@ export class GuestMemory {
   protect(addr: number, len: number, prot: number): void {
     for (let p = pageOf(addr), end = pageOf(addr + len - 1); p <= end; p++) {
       const page = this.pages.get(p);
-      if (page) page.prot = prot;
+      if (page) {
+        page.prot = prot;
+        page.epoch = this.epoch;
+      }
     }
     this.flushTlb();
   }
@@ -140,6 +162,7 @@ export class GuestMemory {
     const slot = p & (TLB_SIZE - 1);
     if (this.wTag[slot] === p) return this.wPage[slot]!;
     const page = this.walk(addr, PROT_WRITE);
+    page.epoch = this.epoch;
     if (page.hasCode) {
       // Self-modifying code: drop decoded instructions; the page stays out of the write TLB until
       // the decoder sets hasCode again.
@@ -276,6 +299,7 @@ export class GuestMemory {
       const page = this.pages.get(pageOf(a));
       if (!page) throw pageFault(a, PFErr.USER | PFErr.WRITE);
       page.data.set(bytes.subarray(done, done + n), off);
+      page.epoch = this.epoch;
       if (page.hasCode) {
         page.hasCode = false;
         this.onCodeWrite(pageOf(a));
