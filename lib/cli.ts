@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { createProcess, ExecError } from './api.js';
 import { traceMain } from './trace.js';
 import { seedDemo, vdsoCommand } from './vdso-cmd.js';
+import { stepCommand } from './step/index.js';
 
 function fail(message: string, status: number): never {
   process.stderr.write(`colonel: ${message}\n`);
@@ -97,6 +98,12 @@ function main(): void {
         .option('symbols', { type: 'boolean', describe: 'list the dynamic symbols as objdump -T does' })
         .option('vvar', { type: 'boolean', describe: 'print the decoded [vvar] page' }),
     (a) => process.exit(vdsoCommand(a as never, kernelOptions(a as never), (s) => process.stdout.write(s), fail)))
+    .command('step <program> [args..]', 'step through a program, every crossing into the kernel explained (? inside lists the keys)', (y) =>
+      common(y as never).positional('program', { type: 'string', demandOption: true }).positional('args', { type: 'string', array: true })
+        .option('script', { type: 'string', describe: 'run the commands in FILE, printing each view as plain text' })
+        .option('stdin', { type: 'string', describe: "FILE's bytes are the program's stdin (else its reads wait for the input command)" })
+        .option('size', { type: 'string', describe: 'with --script: screens of WxH (default: 100 columns, as tall as needed)' }),
+    (a) => stepCommand({ ...(a as object), env: [] } as never, kernelOptions(a as never)).then((st) => process.exit(st), (e) => (e instanceof ExecError ? fail(e.message, e.status) : fail(`internal error: ${(e as Error).message}`, 70))))
     .command('demo', 'the seed end to end: number_of_the_beast, and the three roads counted', (y) => y, () =>
       process.exit(seedDemo({ epochNs: BigInt(Date.now()) * 1_000_000n }, (s) => process.stdout.write(s))))
     .demandCommand(1, 'name a command: run, trace, step, vdso or demo')
