@@ -73,7 +73,8 @@ interface TraceArgs {
 function parseOptions(options: string[], helpers: CliHelpers): TraceArgs {
   const y = yargs(options)
     .scriptName('colonel trace')
-    .usage(`${TRACE_USAGE}\n\nstrace for the three roads from user code to kernel data: syscalls, vDSO calls and the vsyscall page.`)
+    .usage(TRACE_USAGE)
+    .epilogue('strace for all three roads from user code to kernel data: syscalls, vDSO calls, vsyscall calls. See README.md.')
     .option('e', { type: 'string', array: true, nargs: 1, describe: 'trace=SET: names, %file %desc %memory %process %signal %clock ..., %vdso, %vsyscall; !SET inverts' })
     .option('o', { type: 'string', describe: 'write the trace to FILE instead of stderr' })
     .option('s', { type: 'number', default: 32, describe: 'longest string or buffer shown' })
@@ -91,6 +92,7 @@ function parseOptions(options: string[], helpers: CliHelpers): TraceArgs {
   helpers.common(y as never);
   return y
     .strict()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
     .version(false)
     .help()
     .fail((msg, err) => {
