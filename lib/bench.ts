@@ -4,6 +4,7 @@
 //
 //   node dist/lib/bench.js [--json] [--scale F]
 
+import './v8-tuning.js'; // before any guest code is compiled
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { runProgram } from './api.js';

@@ -2,6 +2,7 @@
 // colonel's command line: run, trace, step, vdso, demo. Every failure is one line on stderr and a
 // non-zero status; a JavaScript stack trace is printed only with COLONEL_DEBUG=1.
 
+import './v8-tuning.js'; // before any guest code is compiled
 import './load-guard.js'; // first: a module that fails to load gives one line, not a stack trace
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
