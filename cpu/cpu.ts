@@ -12,7 +12,7 @@
 
 import { GuestMemory } from './memory.js';
 import { X87 } from './x87.js';
-import { CF, PF, AF, ZF, SF, OF, DF, STATUS, RESERVED_ONE, Lazy, PARITY, USER_WRITABLE } from './flags.js';
+import { CF, PF, AF, ZF, SF, OF, DF, TF, STATUS, RESERVED_ONE, Lazy, PARITY, USER_WRITABLE } from './flags.js';
 
 export const Reg = {
   RAX: 0, RCX: 1, RDX: 2, RBX: 3, RSP: 4, RBP: 5, RSI: 6, RDI: 7,
@@ -79,6 +79,11 @@ export class Cpu {
   thi = 0;
 
   host: CpuHost | null = null;
+  /**
+   * Called when setFlags turns TF on (popf, sigreturn): the engine leaves its block there and
+   * single-steps while TF stays set. TF changes nowhere else, so the run loop never has to look.
+   */
+  onTrapFlag: (() => void) | null = null;
 
   constructor(readonly mem: GuestMemory) {}
 
@@ -124,14 +129,28 @@ export class Cpu {
 
   /** Replace RFLAGS (popf, sigreturn): only the status flags and user-writable bits change. */
   setFlags(v: number, writable = USER_WRITABLE): void {
+    const before = this.flags;
     this.flags = ((this.getFlags() & ~writable) | (v & writable) | RESERVED_ONE) >>> 0;
     this.lazy = Lazy.NONE;
+    if ((this.flags & ~before & TF) !== 0 && this.onTrapFlag !== null) this.onTrapFlag();
   }
 
   /** Set or clear status flags eagerly (shifts, multiplies, bt): `bits` are the new values of `mask`. */
   setStatus(mask: number, bits: number): void {
-    const f = this.getFlags();
-    this.flags = (f & ~mask) | (bits & mask);
+    if (this.lazy === Lazy.NONE) {
+      this.flags = (this.flags & ~mask) | (bits & mask);
+      return;
+    }
+    // Evaluate only the lazy flags that survive (rotates and multiplies replace CF and OF).
+    const keep = STATUS & ~mask;
+    let f = (this.flags & ~STATUS) | (bits & mask);
+    if (keep & CF) f |= this.cf();
+    if (keep & PF) f |= this.pf();
+    if (keep & AF) f |= this.af();
+    if (keep & ZF) f |= this.zf();
+    if (keep & SF) f |= this.sf();
+    if (keep & OF) f |= this.of();
+    this.flags = f;
     this.lazy = Lazy.NONE;
   }
 
