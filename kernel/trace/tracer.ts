@@ -73,6 +73,15 @@ export function vdsoSignature(symbol: string): Signature {
   return GENERIC;
 }
 
+/** What the kernel says about a signal it delivers to a handler (kernel/signals/siginfo.ts SigInfo). */
+export interface DeliveredSignal {
+  code: number;
+  kind: string;
+  addr?: number;
+  pid?: number;
+  uid?: number;
+}
+
 /** Signal-sending syscalls and the si_code their signal carries. */
 const SENDERS: Record<string, number> = { kill: 0, tkill: -6, tgkill: -6, rt_sigqueueinfo: -1 };
 
@@ -118,11 +127,13 @@ export class Tracer {
     this.sink = opts.sink === undefined ? null : opts.sink;
     this.symbolizer = opts.stacks && this.sink ? new Symbolizer(k, opts.programBytes ?? null) : null;
     this.observer = {
-      syscallEnter: (_k, row, nr, args) => this.syscallEnter(row, nr, args),
-      syscallExit: (_k, _row, _nr, _args, result) => this.syscallExit(result),
-      signal: (_k, info) => this.signal(info),
-      vsyscall: (_k, name, nr, args, result) => this.vsyscall(name, nr, args, result),
-    };
+      syscallEnter: (_k: Kernel, row: SyscallRow | undefined, nr: number, args: number[]) => this.syscallEnter(row, nr, args),
+      syscallExit: (_k: Kernel, _row: SyscallRow | undefined, _nr: number, _args: number[], result: number) => this.syscallExit(result),
+      signal: (_k: Kernel, info: ExitInfo) => this.signal(info),
+      vsyscall: (_k: Kernel, name: string, nr: number, args: number[], result: number) => this.vsyscall(name, nr, args, result),
+      // A signal delivered to a handler (kernel/signals/, when the kernel reports it).
+      sigdeliver: (_k: Kernel, signo: number, info: DeliveredSignal) => this.delivered(signo, info),
+    } as KernelObserver;
   }
 
   /** Start tracing a process that execve() has loaded and that has not run yet. */
@@ -369,6 +380,15 @@ export class Tracer {
     }
     this.emit(e, true);
     this.pendingEnd = end;
+  }
+
+  /** `--- SIGUSR1 {...} ---` for a signal a handler receives. */
+  private delivered(signo: number, info: DeliveredSignal): void {
+    const codeName = (info.kind === 'fault' ? X.xlookup(X.SI_CODES_BY_SIGNAL[signo] ?? [], info.code) : undefined) ??
+      X.xlookup(X.SI_CODES, info.code) ?? String(info.code);
+    const tail = info.kind === 'fault' ? `, si_addr=${!info.addr ? 'NULL' : hex(info.addr)}`
+      : info.pid !== undefined ? `, si_pid=${info.pid}, si_uid=${info.uid ?? 0}` : '';
+    this.emit({ type: 'signal', signo, signal: sigName(signo), code: codeName, siginfo: `si_signo=${sigName(signo)}, si_code=${codeName}${tail}`, ...this.stamp() }, true);
   }
 
   /** The killed line, printed when the run is over (after any unfinished vDSO call is closed). */
