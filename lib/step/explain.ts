@@ -50,6 +50,10 @@ function seqReads(events: readonly StepEvent[], end: number): number[] {
   return out;
 }
 
+const KIND_NAMES: Record<string, string> = {
+  syscall: 'syscalls', vsyscall: 'vsyscall calls', vdso: 'vDSO calls', 'vdso-return': 'vDSO returns', vvar: 'vvar loads', rdtsc: 'rdtsc', tick: 'timer ticks', fault: 'faults', set: 'settings', exit: 'exit',
+};
+
 /** One line for an event, when many happened in one command. */
 function brief(m: Machine, e: StepEvent): string {
   switch (e.kind) {
@@ -74,7 +78,16 @@ export function explainEvents(m: Machine, from: number, to: number, full = 3): s
   const out: string[] = [];
   const ev = m.events;
   const firstFull = Math.max(from, to - full);
-  if (firstFull > from) out.push(`${to - from} crossings and observations; the last ${full} are explained below:`, ...ev.slice(from, firstFull).map((e) => brief(m, e)));
+  if (firstFull > from) {
+    const listFrom = Math.max(from, firstFull - 8);
+    out.push(`${to - from} crossings and observations; the last ${to - firstFull} are explained below.`);
+    if (listFrom > from) {
+      const counts = new Map<string, number>();
+      for (let i = from; i < listFrom; i++) counts.set(ev[i].kind, (counts.get(ev[i].kind) ?? 0) + 1);
+      out.push(`#${ev[from].at}..#${ev[listFrom - 1].at}: ${[...counts].map(([k, n]) => `${n} ${KIND_NAMES[k] ?? k}`).join(', ')}`);
+    }
+    for (let i = listFrom; i < firstFull; i++) out.push(brief(m, ev[i]));
+  }
   for (let i = firstFull; i < to; i++) {
     const e = ev[i];
     switch (e.kind) {

@@ -41,7 +41,7 @@ export function observeBefore(m: Machine, addr: number): Observation {
   if (ea !== null && m.inVvar(ea)) {
     const off = ea - (k.vdsoBase - VVAR_SIZE);
     const f = fieldAt(off);
-    if (f) m.events.push({ kind: 'vvar', at: k.cpu.icount, addr: ea, field: f.name, value: readVvar(k, f.offset, f.size, f.signed), doc: f.doc });
+    if (f) m.events.push({ kind: 'vvar', at: k.cpu.icount, addr: ea, field: f.name, value: readVvar(k, f.offset, f.size, f.signed), doc: f.clock ? `${f.name.replace(/\..*/, '')} belongs to ${f.clock}. ${f.doc}` : f.doc });
   }
   return { addr, insn, ea, inVdso: m.inVdso(addr) };
 }

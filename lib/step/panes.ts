@@ -110,9 +110,9 @@ export function stackLines(s: Session, rows: number): Line[] {
 }
 
 const KERNEL_MAPS: Record<string, string> = {
-  '[vvar]': 'kernel data (read-only)',
+  '[vvar]': 'kernel data, read-only',
   '[vdso]': 'kernel code, user mode',
-  '[vsyscall]': 'legacy: fetches emulated',
+  '[vsyscall]': 'calls emulated',
 };
 
 /** The memory map, compact: range, perms, name; the kernel's mappings marked, rip's VMA pointed at. */
@@ -125,7 +125,9 @@ export function mapLines(s: Session): Line[] {
     const short = name.startsWith('/') ? name.split('/').pop()! : name;
     const here = rip >= a && rip < b;
     const note = KERNEL_MAPS[name];
-    return [[here ? '> ' : '  ', here ? 'current' : 'dim'], [`${range} ${perms} `, 'dim'], [short, note ? 'kernel' : 'plain'], [note ? `  ${note}` : '', 'kernel']];
+    const kb = Number(b - a) / 1024;
+    const size = (kb >= 1024 ? `${kb / 1024}M` : `${kb}K`).padStart(4);
+    return [[here ? '> ' : '  ', here ? 'current' : 'dim'], [`${range.split('-')[0].padStart(12)} ${size} ${perms} `, 'dim'], [short, note ? 'kernel' : 'plain'], [note ? `  ${note}` : '', 'kernel']];
   });
 }
 

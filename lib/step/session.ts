@@ -230,7 +230,10 @@ export class Session {
     this.info = null;
     const ran = m.icount - startAt;
     this.explanation = [...explainEvents(m, Math.min(from, m.events.length), m.events.length), ...explainNext(m)];
-    if (!this.explanation.length) this.explanation = [`${ran} instruction${ran === 1 ? '' : 's'} in user mode, in the program's own code: no crossing into the kernel or the vDSO.`];
+    if (!this.explanation.length) {
+      const where = m.inVdso(this.kernel.cpu.rip) ? 'inside the vDSO (still user mode: no crossing into the kernel)' : "in the program's own code: no crossing into the kernel or the vDSO";
+      this.explanation = [`${ran} instruction${ran === 1 ? '' : 's'} in user mode, ${where}.`];
+    }
     this.message = this.stopMessage(stop, ran);
   }
 

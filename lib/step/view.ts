@@ -79,9 +79,9 @@ class Painter {
 function header(s: Session): Line {
   const k = s.kernel, m = s.m, rip = k.cpu.rip;
   const sym = m.symbols.symbolize(rip);
-  const where = m.inVdso(rip) ? 'in [vdso], user mode' : m.inVsyscall(rip) ? '[vsyscall] page' : 'user mode';
+  const where = m.inVdso(rip) ? '[vdso], user mode' : m.inVsyscall(rip) ? '[vsyscall] page' : 'user mode';
   const state = k.exit ? (k.exit.kind === 'exited' ? `exited ${k.exit.status}` : `killed (${k.exit.status})`) : where;
-  return [[` colonel step  ${s.opts.name}  #${m.icount}  rip ${hexAddr(rip)}${sym ? ` <${sym}>` : ''}  ${state} `, 'title']];
+  return [[` colonel step · ${s.opts.name} · #${m.icount} · ${state} · rip ${hexAddr(rip)}${sym ? ` <${sym}>` : ''} `, 'title']];
 }
 
 function registerRows(s: Session, p: Painter, width: number): string[] {
@@ -120,9 +120,10 @@ export function render(s: Session, o: ViewOptions): string[] {
   }
   const out: string[] = [p.fit(header(s), W)];
   const right = o.height !== null && W >= 130;
-  const L = right ? W - 51 : W;
+  const side = right ? Math.min(70, W - 82) : 0;
+  const L = right ? W - side - 2 : W;
   out.push(...registerRows(s, p, W));
-  const stackW = L >= 100 ? 40 : 27;
+  const stackW = L >= 120 ? 40 : L >= 100 ? 31 : 27;
   const codeW = L - stackW - 1;
   const expl = explanationLines(s, L);
   const outLinesAll = outputLines(s, 1000);
@@ -154,11 +155,11 @@ export function render(s: Session, o: ViewOptions): string[] {
   while (o.height !== null && mid.length < codeRows + explRows + outRows + 3) mid.push(' '.repeat(L));
 
   if (right) {
-    const side: string[] = [p.rule('memory map', 50)];
-    for (const l of mapLines(s)) side.push(p.fit(l, 50));
-    side.push(p.rule('vvar (update_vsyscall writes, the vDSO reads)', 50));
-    for (const l of vvarLines(s)) side.push(p.fit(l, 50));
-    for (let i = 0; i < mid.length; i++) out.push(mid[i] + p.st.dim('│') + (side[i] ?? ' '.repeat(50)));
+    const col: string[] = [p.rule('memory map', side)];
+    for (const l of mapLines(s)) col.push(p.fit(l, side));
+    col.push(p.rule('vvar (update_vsyscall writes, the vDSO reads)', side));
+    for (const l of vvarLines(s)) col.push(p.fit(l, side));
+    for (let i = 0; i < mid.length; i++) out.push(mid[i] + p.st.dim('│') + (col[i] ?? ' '.repeat(side)));
   } else out.push(...mid);
 
   const msgStyle: Style = /^(error|unknown|no |No |bad|x:|until|info what|break where|set |Invalid|Cannot)/.test(s.message) || s.message.includes('never hit') ? 'error' : 'bold';
