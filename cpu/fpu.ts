@@ -195,6 +195,9 @@ export function clearFlags(): void {
 export function raise(flags: number): void {
   fpFlags |= flags;
 }
+export function setRoundedUp(v: boolean): void {
+  roundedUp = v;
+}
 
 /** roundPack options. */
 export const FTZ = 1, UNMASKED_UE = 2, UNMASKED_OE = 4;
@@ -263,6 +266,11 @@ export function roundPack(f: Format, x: Exact, prec: number, rc: number, opts = 
     tiny = bitLength(m) <= prec;
   }
   let wrapUp = 0;
+  if (tiny && opts & UNMASKED_UE && top + wrap(f) < emin) {
+    // Too small even for the wrapped exponent (FSCALE can do that): a zero, whatever the rounding.
+    fpFlags |= UE | PE;
+    return zeroOf(f, sign);
+  }
   if (tiny && opts & UNMASKED_UE) {
     // Unmasked underflow: the result is delivered (x87) or computed (SSE, then #XM) at full precision
     // with its exponent wrapped, so its precision exception is that of the unbounded rounding.
@@ -281,6 +289,12 @@ export function roundPack(f: Format, x: Exact, prec: number, rc: number, opts = 
   if (bitLength(m) > prec) { m >>= 1n; lsb++; }
   let e = m === 0n ? 0 : bitLength(m) === prec ? lsb + prec - 1 + f.bias + wrapUp : 0; // biased
   if (lsb + prec - 1 > emax && bitLength(m) === prec) {
+    if (opts & UNMASKED_OE && e - wrap(f) > 2 * f.bias) {
+      // Too large even for the wrapped exponent: an infinity, whatever the rounding.
+      fpFlags |= OE | PE;
+      roundedUp = true;
+      return infOf(f, sign);
+    }
     if (opts & UNMASKED_OE) {
       fpFlags |= OE;
       e -= wrap(f);

@@ -19,6 +19,9 @@ import { F80, classify, ZERO, NORMAL } from './fpu.js';
 
 export const FCW_INIT = 0x037f;
 
+/** A control word as loaded: reserved bits 15..13 and 7 read as 0, bit 6 as 1 (measured on the host). */
+export const controlWord = (v: number) => (v & 0x1f3f) | 0x40;
+
 /** Status word bits. */
 export const SW = {
   IE: 0x1, DE: 0x2, ZE: 0x4, OE: 0x8, UE: 0x10, PE: 0x20, SF: 0x40, ES: 0x80,
@@ -32,12 +35,21 @@ export class X87 {
   used = 0;
   top = 0;
   cw = FCW_INIT;
-  /** The status word without TOP (bits 13..11 are always zero here; see `top`). */
+  /** The status word without TOP (kept in `top`), ES and B (derived: see status()). */
   sw = 0;
 
-  /** The status word as FNSTSW stores it. */
+  /**
+   * The status word as FNSTSW stores it. ES (and B, its copy) is not state of its own: it is set exactly
+   * when an exception flag is set whose mask bit is clear, as the host shows after FXRSTOR or FLDCW.
+   */
   status(): number {
-    return (this.sw & ~SW.TOP) | (this.top << 11);
+    const sw = (this.sw & ~(SW.TOP | SW.ES | SW.B)) | (this.top << 11);
+    return this.pending() ? sw | SW.ES | SW.B : sw;
+  }
+
+  /** An unmasked exception is pending: the next waiting instruction raises #MF. */
+  pending(): boolean {
+    return (this.sw & ~this.cw & 0x3f) !== 0;
   }
 
   /** The full tag word (FNSTENV): per register 00 valid, 01 zero, 10 special, 11 empty. */
@@ -92,7 +104,7 @@ export function x87Save(cpu: Cpu, bytes: Uint8Array): Uint8Array {
 /** Load the x87 state from an FXSAVE image (the inverse of x87Save; bytes 24..31 are not read). */
 export function x87Restore(cpu: Cpu, bytes: Uint8Array): void {
   const x = cpu.x87;
-  x.cw = get16(bytes, 0);
+  x.cw = controlWord(get16(bytes, 0));
   const sw = get16(bytes, 2);
   x.top = (sw >> 11) & 7;
   x.sw = sw & ~SW.TOP;

@@ -55,6 +55,8 @@ export interface FpOut {
   cw?: number;
   sw?: number;
   tw?: number;
+  /** ST(i) after = ST(i + rot) before, then the entries of `st` (a push is rot -1, a pop rot 1). */
+  rot?: number;
   st?: Record<string, string>;
   m?: string;
 }
@@ -208,10 +210,16 @@ export function record(k: FpCase, st: FpState): FpVector {
   if (u16(b, 0) !== u16(a, 0)) out.cw = u16(b, 0);
   if (u16(b, 2) !== u16(a, 2)) out.sw = u16(b, 2);
   if (b[4] !== a[4]) out.tw = b[4];
-  for (let i = 0; i < 8; i++) {
-    const o = 32 + 16 * i;
-    if (getST(b, o) !== getST(a, o)) (out.st ??= {})[i] = getST(b, o);
+  // The register file as a rotation of the old stack plus the entries that differ.
+  const before = Array.from({ length: 8 }, (_, i) => getST(a, 32 + 16 * i));
+  const after = Array.from({ length: 8 }, (_, i) => getST(b, 32 + 16 * i));
+  let best = 0, bestDiff = 9;
+  for (const rot of [0, 1, -1, 2, -2]) {
+    const n = after.filter((v, i) => v !== before[(i + rot + 8) & 7]).length;
+    if (n < bestDiff) { best = rot; bestDiff = n; }
   }
+  if (best) out.rot = best;
+  after.forEach((v, i) => { if (v !== before[(i + best + 8) & 7]) (out.st ??= {})[i] = v; });
   if (st.m !== init.m) out.m = st.m;
   return { ...k, out };
 }
@@ -228,6 +236,10 @@ export function expected(v: FpVector): FpState {
   if (o.cw !== undefined) put(s.fx, 0, o.cw, 2);
   if (o.sw !== undefined) put(s.fx, 2, o.sw, 2);
   if (o.tw !== undefined) s.fx[4] = o.tw;
+  if (o.rot) {
+    const before = Array.from({ length: 8 }, (_, i) => getST(s.fx, 32 + 16 * i));
+    before.forEach((_, i) => putST(s.fx, 32 + 16 * i, before[(i + o.rot! + 8) & 7]));
+  }
   for (const [n, h] of Object.entries(o.st ?? {})) putST(s.fx, 32 + 16 * +n, h);
   if (o.m !== undefined) s.m = o.m;
   return s;

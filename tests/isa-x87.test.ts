@@ -1,0 +1,179 @@
+// x87 rows (cpu/isa/x87.ts) checked bit for bit against the host CPU: registers, TOP, tags, the status
+// word (flags, C0..C3, ES), EFLAGS for fcomi, memory written, and #MF.
+//
+// 1. Recorded vectors (tests/vectors/fp-x87.jsonl), replayed everywhere. FP_RECORD=1 rewrites them.
+// 2. Live: on x86-64 Linux with gcc, fresh random cases (seed FP_SEED, FP_LIVE_PER_ROW per row).
+// 3. Hand-written cases.
+//
+// States: a random TOP and stack depth (shallow stacks for underflow, full ones for overflow), values
+// that break floating point (NaNs with payloads, denormals, pseudo-denormals, unnormals, extremes,
+// ties), stale contents in empty registers, random precision and rounding control, some unmasked
+// exceptions, and sticky flags and condition codes already set.
+
+import t, { type Test } from 'tap';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { machine, DATA } from './helpers/machine.js';
+import { X87_ROWS } from '../cpu/isa/x87.js';
+import { parseEncoding, type IsaRow } from '../cpu/isa/types.js';
+import { widen } from '../cpu/fpu-x87.js';
+import { F32, F64 } from '../cpu/fpu.js';
+import {
+  buildOracle, runNative, runColonel, record, expected, compare, Rand, special, partner, memHex, memOperand, hex,
+  L32, L64, L80, type FpCase, type FpVector,
+} from './vectors/fp-oracle.js';
+
+const VECTORS = 'tests/vectors/fp-x87.jsonl';
+const RECORD_PER_ROW = 14;
+const LIVE_PER_ROW = Number(process.env.FP_LIVE_PER_ROW ?? 60);
+
+/** An extended value: raw 80-bit specials, or a widened single/double (the common case in programs). */
+function value80(r: Rand): bigint {
+  const k = r.next();
+  if (k < 0.4) return special(r, L80);
+  if (k < 0.8) return widen(F64, special(r, L64));
+  return widen(F32, special(r, L32));
+}
+function related80(r: Rand, a: bigint): bigint {
+  return r.bool(0.5) ? partner(r, L80, a) : value80(r);
+}
+
+function intValue(r: Rand, bits: number): bigint {
+  const pool = [0n, 1n, -1n, 2n, 10n, -(1n << BigInt(bits - 1)), (1n << BigInt(bits - 1)) - 1n, 1000n, -3n];
+  return BigInt.asIntN(bits, r.bool(0.4) ? r.pick(pool) : r.bits(r.int(bits) + 1) * (r.bool() ? -1n : 1n));
+}
+
+function chooseCw(r: Rand): number {
+  if (r.bool(0.45)) return 0x37f;
+  let cw = 0x40 | 0x3f;
+  cw |= (r.bool(0.08) ? 1 : r.pick([0, 2, 3, 3])) << 8; // PC
+  cw |= r.int(4) << 10; // RC
+  if (r.bool(0.15)) cw &= ~(r.int(64)); // unmask some
+  return cw;
+}
+
+/** Memory operand size and kind of a row (null: register form). */
+function memKind(row: IsaRow): string | null {
+  return row.operands.find((o) => /^m/.test(o)) ?? null;
+}
+
+function memValue(r: Rand, kind: string, st0: bigint | null): string {
+  switch (kind) {
+    case 'm32fp': return memHex(st0 !== null && r.bool(0.3) ? partner(r, L32, special(r, L32)) : special(r, L32), 4);
+    case 'm64fp': return memHex(special(r, L64), 8);
+    case 'm80fp': return memHex(value80(r), 10);
+    case 'm16int': return memHex(BigInt.asUintN(16, intValue(r, 16)), 2);
+    case 'm32int': return memHex(BigInt.asUintN(32, intValue(r, 32)), 4);
+    case 'm64int': return memHex(BigInt.asUintN(64, intValue(r, 64)), 8);
+    case 'm2byte': return memHex(BigInt(r.bool(0.5) ? chooseCw(r) : r.int(0x10000)), 2);
+    default: return memHex(r.bits(64), 8) + memHex(r.bits(64), 8);
+  }
+}
+
+/** An FNSTENV/FNSAVE image for fldenv/frstor: a plausible environment (and registers). */
+function envImage(r: Rand, save: boolean): string {
+  const cw = chooseCw(r);
+  const top = r.int(8);
+  let flags = r.bool(0.5) ? r.int(128) : 0;
+  if (flags & ~cw & 0x3f) flags |= 0x8080;
+  const sw = flags | (top << 11) | (r.int(2) * 0x100) | (r.int(2) * 0x4000);
+  let tw = 0;
+  for (let i = 0; i < 8; i++) tw |= (r.bool(0.5) ? 3 : r.int(3)) << (2 * i);
+  let s = memHex(BigInt(cw) | 0xffff0000n, 4) + memHex(BigInt(sw) | 0xffff0000n, 4) + memHex(BigInt(tw) | 0xffff0000n, 4) + '00'.repeat(16);
+  if (save) for (let i = 0; i < 8; i++) s += memHex(value80(r), 10);
+  return s;
+}
+
+function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase[] {
+  const r = new Rand(seed);
+  const cases: FpCase[] = [];
+  for (const row of rows) {
+    const e = parseEncoding(row);
+    const mk = memKind(row);
+    for (let n = 0; n < perRow; n++) {
+      const top = r.int(8);
+      const dk = r.next();
+      const depth = dk < 0.08 ? 0 : dk < 0.16 ? 1 : dk < 0.26 ? 8 : 2 + r.int(5);
+      const st: bigint[] = [];
+      let tw = 0;
+      for (let i = 0; i < 8; i++) {
+        const valid = i < depth;
+        if (valid) tw |= 1 << ((top + i) & 7);
+        st.push(!valid ? (r.bool(0.75) ? 0n : r.bits(80)) : i > 0 && r.bool(0.5) ? related80(r, st[0]) : value80(r));
+      }
+      while (st.length && st[st.length - 1] === 0n) st.pop();
+      const cw = chooseCw(r);
+      let sw = top << 11;
+      if (r.bool(0.5)) sw |= r.int(0x80) & 0x7f;
+      if (r.bool(0.5)) sw |= r.pick([0x100, 0x200, 0x400, 0x4000, 0x4700, 0]);
+      if (sw & ~cw & 0x3f) sw |= 0x8080;
+      else if (r.bool(0.03)) sw |= 0x8080 | (~cw & 0x3f & -(~cw & 0x3f)); // a pending exception
+      const g: Record<string, string> = {};
+      let code: number[];
+      let m: [number, string] | undefined;
+      const rexW = r.bool(0.08) ? 0x48 : 0;
+      if (mk) {
+        const off = 0x100 + 16 * r.int(8) + (r.bool(0.2) ? r.int(16) : 0);
+        const mo = memOperand(r, e.digit, off, g);
+        const rex = (mo.rex ? 0x40 | mo.rex : 0) | rexW;
+        code = [...(rex ? [rex] : []), e.op, ...mo.tail];
+        const val = mk === 'm' ? envImage(r, row.id.includes('rstor')) : memValue(r, mk, depth ? st[0] : null);
+        m = [off, row.id.startsWith('fnst') || row.id.startsWith('fnsave') || /^f(i?st|isttp)/.test(row.id) ? memHex(r.bits(64), 8).repeat(mk === 'm' ? 14 : 2) : val];
+      } else {
+        const modrm = e.fixedModrm >= 0 ? e.fixedModrm : 0xc0 | (e.digit << 3) | r.int(8);
+        code = [...(rexW ? [rexW | (r.bool(0.3) ? 1 : 0)] : []), e.op, ...(e.modrm ? [modrm] : [])];
+      }
+      if (row.id === 'fnstsw_ax') g.rax = r.bits(64).toString(16);
+      const k: FpCase = {
+        id: row.id,
+        code: code.map((b) => b.toString(16).padStart(2, '0')).join(''),
+        rf: r.int(0x1000) & 0x8d5,
+        cw, sw, tw,
+        st: st.map((v) => v.toString(16)),
+      };
+      if (Object.keys(g).length) k.g = g;
+      if (m) k.m = m;
+      cases.push(k);
+    }
+  }
+  return cases;
+}
+
+function check(t: Test, vectors: FpVector[], label: string): void {
+  const byId = new Map<string, FpVector[]>();
+  for (const v of vectors) byId.set(v.id, [...(byId.get(v.id) ?? []), v]);
+  for (const row of X87_ROWS) {
+    const list = byId.get(row.id) ?? [];
+    const bad: string[] = [];
+    for (const v of list) {
+      const d = compare(expected(v), runColonel(v));
+      if (d.length && process.env.FP_DUMP) console.log(JSON.stringify(v));
+      if (d.length) bad.push(`${v.code} cw=${v.cw?.toString(16)} sw=${v.sw?.toString(16)} tw=${v.tw?.toString(16)} st=${v.st?.slice(0, 3).join(',')} m=${v.m?.[1] ?? ''}\n    ${d.join('\n    ')}`);
+    }
+    t.ok(list.length > 0, `${label}: ${row.id} has cases`);
+    t.same(bad.slice(0, 4), [], `${label}: ${row.id} (${list.length} cases, ${bad.length} wrong)`);
+  }
+}
+
+t.test('recorded vectors from the host CPU', async (t) => {
+  if (process.env.FP_RECORD) {
+    const exe = buildOracle();
+    if (!exe) { t.fail('FP_RECORD needs x86-64 Linux with gcc'); return; }
+    const cases = generate(X87_ROWS, 1, RECORD_PER_ROW);
+    const states = runNative(exe, cases);
+    writeFileSync(VECTORS, cases.map((k, i) => JSON.stringify(record(k, states[i]))).join('\n') + '\n');
+  }
+  if (!existsSync(VECTORS)) { t.fail(`missing ${VECTORS}`); return; }
+  const vectors = readFileSync(VECTORS, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FpVector);
+  check(t, vectors, 'recorded');
+});
+
+const oracle = buildOracle();
+t.test('live comparison with the host CPU', { skip: oracle ? false : 'not x86-64 Linux with gcc' }, async (t) => {
+  const seed = Number(process.env.FP_SEED ?? 20250302);
+  t.comment(`seed ${seed}`);
+  const cases = generate(X87_ROWS, seed, LIVE_PER_ROW);
+  const states = runNative(oracle!, cases);
+  check(t, cases.map((k, i) => record(k, states[i])), `live seed ${seed}`);
+});
+
+export { DATA, machine };
