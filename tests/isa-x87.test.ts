@@ -176,4 +176,70 @@ t.test('live comparison with the host CPU', { skip: oracle ? false : 'not x86-64
   check(t, cases.map((k, i) => record(k, states[i])), `live seed ${seed}`);
 });
 
-export { DATA, machine };
+// ---- hand-written cases ----
+
+const ld = (hexValue: string) => Buffer.from(hexValue.padStart(20, '0'), 'hex').reverse();
+
+t.test('long double arithmetic through memory: 1/3 + 2/3 rounds to 1 at 64 bits', async (t) => {
+  // db 2f  fld TBYTE PTR [rdi] ; db 6f 10  fld TBYTE PTR [rdi+0x10] ; de c1  faddp st(1),st ;
+  // db 7f 20  fstp TBYTE PTR [rdi+0x20]
+  const m = machine([0xdb, 0x2f, 0xdb, 0x6f, 0x10, 0xde, 0xc1, 0xdb, 0x7f, 0x20]).set({ rdi: BigInt(DATA) })
+    .poke(DATA, ld('3ffdaaaaaaaaaaaaaaab')).poke(DATA + 16, ld('3ffeaaaaaaaaaaaaaaab'));
+  m.step(4);
+  t.same(m.diff({}), []);
+  t.equal(Buffer.from(m.peek(DATA + 32, 10)).reverse().toString('hex'), '3fff8000000000000000');
+  t.equal(m.cpu.x87.status(), 0x20, 'PE only, TOP back to 0');
+  t.equal(m.cpu.x87.used, 0, 'stack empty again');
+});
+
+t.test('fcom + fnstsw ax: C3 C2 C0 for less, equal, greater, unordered', async (t) => {
+  // d8 d1  fcom st(1) ; df e0  fnstsw ax
+  const cases: [string, string, number][] = [
+    ['3fff8000000000000000', '40008000000000000000', 0x0100], // 1 < 2: C0
+    ['40008000000000000000', '40008000000000000000', 0x4000], // equal: C3
+    ['40008000000000000000', '3fff8000000000000000', 0],
+    ['7fffc000000000000000', '3fff8000000000000000', 0x4500], // QNaN: unordered, and IE
+  ];
+  for (const [a, b, cc] of cases) {
+    const m = machine([0xd8, 0xd1, 0xdf, 0xe0]);
+    const x = m.cpu.x87;
+    x.top = 6; x.used = 0xc0; x.regs[6] = BigInt('0x' + a); x.regs[7] = BigInt('0x' + b);
+    m.step(2);
+    t.equal(Number(m.reg('rax') & 0x4700n), cc, `${a} vs ${b}`);
+  }
+});
+
+t.test('a pending unmasked exception is reported by the next waiting instruction as #MF', async (t) => {
+  // d9 6f 02  fldcw WORD PTR [rdi+2] (0x037b: ZE unmasked) ; d9 ee  fldz ; d9 e8  fld1 ; de f1  fdivrp ;
+  // 9b  fwait
+  const m = machine([0xd9, 0x6f, 0x02, 0xd9, 0xee, 0xd9, 0xe8, 0xde, 0xf1, 0x9b]).set({ rdi: BigInt(DATA) }).poke(DATA + 2, [0x7b, 0x03]);
+  m.step(5);
+  t.equal(m.last?.kind === 'fault' && m.last.fault.vector, 16, '#MF');
+  t.equal(m.reg('rip'), 0x400009n, 'at the fwait');
+  t.equal(m.cpu.x87.status() & 0x80ff, 0x8084, 'ZE, ES and B');
+  t.equal(m.cpu.x87.top, 6, 'the unmasked ZE stopped the pop');
+});
+
+t.test('the transcendentals are left out: #UD naming the bytes', async (t) => {
+  for (const bytes of [[0xd9, 0xfe], [0xd9, 0xff], [0xd9, 0xf2], [0xd9, 0xf3], [0xd9, 0xf0], [0xd9, 0xf1], [0xd9, 0xf9], [0xd9, 0xfb], [0xd9, 0xf4]]) {
+    const m = machine(bytes).step();
+    const f = m.last?.kind === 'fault' ? m.last.fault : null;
+    t.equal(f?.vector, 6, bytes.map((b) => b.toString(16)).join(' '));
+    t.match(f?.detail ?? '', bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '));
+  }
+});
+
+t.test('fxsave64/fxrstor64 carry the x87 state', async (t) => {
+  // d9 eb  fldpi ; d9 e8  fld1 ; 48 0f ae 07  fxsave64 [rdi] ; db e3  fninit ; 48 0f ae 0f  fxrstor64 [rdi]
+  const m = machine([0xd9, 0xeb, 0xd9, 0xe8, 0x48, 0x0f, 0xae, 0x07, 0xdb, 0xe3, 0x48, 0x0f, 0xae, 0x0f]).set({ rdi: BigInt(DATA) });
+  m.step(3);
+  const area = m.peek(DATA, 160);
+  t.same([...area.subarray(0, 5)], [0x7f, 0x03, 0x00, 0x30, 0xc0], 'FCW, FSW (TOP 6), abridged tags');
+  t.equal(Buffer.from(area.subarray(32, 42)).reverse().toString('hex'), '3fff8000000000000000', 'ST(0) = 1');
+  t.equal(Buffer.from(area.subarray(48, 58)).reverse().toString('hex'), '4000c90fdaa22168c235', 'ST(1) = pi');
+  m.step(2);
+  t.same(m.diff({}), []);
+  t.equal(m.cpu.x87.top, 6);
+  t.equal(m.cpu.x87.used, 0xc0);
+  t.equal(m.cpu.x87.regs[7], 0x4000c90fdaa22168c235n);
+});

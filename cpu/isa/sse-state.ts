@@ -20,6 +20,7 @@ import type { IsaRow } from './types.js';
 import { ea } from '../operands.js';
 import { GuestFault, Vector } from '../fault.js';
 import { MXCSR_MASK, misaligned } from './sse-common.js';
+import { fxsaveX87, fxrstorX87 } from '../x87.js';
 
 const rows: IsaRow[] = [];
 const row = (r: IsaRow) => rows.push(r);
@@ -59,6 +60,7 @@ function fxsave(c: Cpu, d: Insn): void {
   for (let o = 32; o < 160; o += 4) m.write32(a + o, 0); // ST0..ST7
   const x = c.x32;
   for (let i = 0; i < 64; i++) m.write32(a + 160 + 4 * i, x[i]);
+  fxsaveX87(c, a);
 }
 
 function fxrstor(c: Cpu, d: Insn): void {
@@ -70,6 +72,7 @@ function fxrstor(c: Cpu, d: Insn): void {
   c.mxcsr = v;
   const x = c.x32;
   for (let i = 0; i < 64; i++) x[i] = m.read32(a + 160 + 4 * i);
+  fxrstorX87(c, a);
 }
 
 row({ id: 'fxsave_m512', mnemonic: 'fxsave', opcode: 'NP o32 0F AE /0 mod=mem', operands: ['m512'], feature: 'fxsr', exec: fxsave });
