@@ -11,6 +11,8 @@
 
 import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { runProgram } from '../lib/api.js';
 import { machine } from './helpers/machine.js';
 import { SSE_FP_ROWS } from '../cpu/isa/sse-fp.js';
 import { parseEncoding, type IsaRow } from '../cpu/isa/types.js';
@@ -201,6 +203,19 @@ t.test('live comparison with the host CPU', { skip: oracle ? false : 'not x86-64
   const cases = generate(SSE_FP_ROWS, seed, LIVE_PER_ROW);
   const states = runNative(oracle!, cases);
   check(t, cases.map((k, i) => record(k, states[i])), `live seed ${seed}`);
+});
+
+// ---- a real program: fixtures/fp (musl, -O2, static) ----
+
+t.test('fixtures/fp: printf of doubles, libm, long double, conversions, fenv, as natively', async (t) => {
+  const r = runProgram('fixtures/fp/fp', { argv: ['fp'], env: {} });
+  t.equal(r.status, 0, 'exit status');
+  t.same(r.diagnostics, [], 'no fault');
+  t.equal(r.stdout, readFileSync('fixtures/fp/fp.stdout', 'utf8'), 'stdout as recorded natively');
+  if (process.platform === 'linux' && process.arch === 'x64') {
+    const n = spawnSync('fixtures/fp/fp', [], { encoding: 'utf8', env: {} });
+    t.equal(r.stdout, n.stdout, 'agrees with the native run now');
+  }
 });
 
 // ---- hand-written cases ----
