@@ -57,7 +57,7 @@ function gpr(size: number, n: number, rex: number): string {
 const SIZE_PTR: Partial<Record<Operand, string>> = {
   'r/m8': 'BYTE', 'm8': 'BYTE', 'r32/m8': 'BYTE', 'xmm/m8': 'BYTE',
   'r/m16': 'WORD', 'm16': 'WORD', 'r32/m16': 'WORD', 'r64/m16': 'WORD', 'xmm/m16': 'WORD', 'm16int': 'WORD', 'm2byte': 'WORD',
-  'r/m32': 'DWORD', 'm32': 'DWORD', 'xmm/m32': 'DWORD', 'm32fp': 'DWORD', 'm32int': 'DWORD',
+  'r/m32': 'DWORD', 'm32': 'DWORD', 'xmm/m32': 'DWORD', 'mm/m32': 'DWORD', 'm32fp': 'DWORD', 'm32int': 'DWORD',
   'r/m64': 'QWORD', 'm64': 'QWORD', 'xmm/m64': 'QWORD', 'mm/m64': 'QWORD', 'm64fp': 'QWORD', 'm64int': 'QWORD',
   'm128': 'XMMWORD', 'xmm/m128': 'XMMWORD',
   'm80fp': 'TBYTE', 'XLAT': 'BYTE',
@@ -223,11 +223,11 @@ function operandText(d: Insn, kind: Operand, e: Encoding, u: Usage, opts: Disasm
       if (d.mod3) { u.rexB = true; return `xmm${d.rm}`; }
       return memoryText(d, SIZE_PTR[kind]!, u, true);
     case 'mm':
-      u.rexR = true;
+      // mm numbers have no fourth bit: objdump shows a REX.R (or, below, REX.B) as unused.
       return `mm${d.reg & 7}`;
-    case 'mm/m64':
-      if (d.mod3) { u.rexB = true; return `mm${d.rm & 7}`; }
-      return memoryText(d, 'QWORD', u, true);
+    case 'mm/m64': case 'mm/m32':
+      if (d.mod3) return `mm${d.rm & 7}`;
+      return memoryText(d, SIZE_PTR[kind]!, u, true);
     case 'ST(0)':
       return 'st';
     case 'ST(i)':

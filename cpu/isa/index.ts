@@ -12,6 +12,7 @@ import { STRING_ROWS } from './string.js';
 import { MISC_ROWS } from './misc.js';
 import { SSE_ROWS } from './sse.js';
 import { SSE_FP_ROWS } from './sse-fp.js';
+import { MMX_ROWS } from './mmx.js';
 import { X87_ROWS } from './x87.js';
 
 export const ISA: readonly IsaRow[] = [
@@ -24,6 +25,7 @@ export const ISA: readonly IsaRow[] = [
   ...MISC_ROWS,
   ...SSE_ROWS,
   ...SSE_FP_ROWS,
+  ...MMX_ROWS,
   ...X87_ROWS,
 ];
 

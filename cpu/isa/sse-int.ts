@@ -1,7 +1,8 @@
 // SSE2 integer SIMD on xmm registers (SDM vol. 2: PADD*, PSUB*, saturating forms, PCMPEQ*/PCMPGT*,
 // PAND/PANDN/POR/PXOR, PMIN/PMAX, PAVG, PMUL*, PMADDWD, PSADBW, shifts, PSHUF*, PUNPCK*, PACK*,
 // PMOVMSKB, PEXTRW/PINSRW) and the bitwise/shuffle SSE forms on ps/pd data (ANDPS.., SHUFPS/SHUFPD,
-// UNPCKLPS..), which are integer operations on bits. The MMX (non-66) forms are not implemented.
+// UNPCKLPS..), which are integer operations on bits. The MMX (NP) forms are in mmx.ts, which runs the
+// lane operations exported here (INT_OPS, SHIFTS) on 64-bit operands staged in the low qword.
 //
 // Each operation is a function over register numbers (dst, src), so the same code serves the register
 // and the memory form (the memory operand is first loaded into pseudo-register M, see sse-common.ts).
@@ -14,7 +15,7 @@ import type { IsaRow } from './types.js';
 import { ea, setReg32 } from '../operands.js';
 import { srcA, copy128, T } from './sse-common.js';
 
-type VecOp = (c: Cpu, d: number, s: number) => void;
+export type VecOp = (c: Cpu, d: number, s: number) => void;
 
 const rows: IsaRow[] = [];
 const row = (r: IsaRow) => rows.push(r);
@@ -158,7 +159,7 @@ const unpckhpd: VecOp = (c, d, s) => { const x = c.x32, i = d * 4, j = s * 4; co
 function rr(id: string, mnemonic: string, opcode: string, op: VecOp, feature = 'sse2'): void {
   row({ id: `${id}_xmm_xmmm128`, mnemonic, opcode: `${opcode} /r`, operands: ['xmm', 'xmm/m128'], feature, exec: (c, d) => op(c, d.reg, srcA(c, d)) });
 }
-const INT_OPS: [string, string, VecOp][] = [
+export const INT_OPS: [string, string, VecOp][] = [
   ['paddb', 'FC', paddb], ['paddw', 'FD', paddw], ['paddd', 'FE', paddd], ['paddq', 'D4', paddq],
   ['psubb', 'F8', psubb], ['psubw', 'F9', psubw], ['psubd', 'FA', psubd], ['psubq', 'FB', psubq],
   ['paddusb', 'DC', paddusb], ['paddusw', 'DD', paddusw], ['paddsb', 'EC', paddsb], ['paddsw', 'ED', paddsw],
@@ -229,7 +230,7 @@ function countOf(c: Cpu, s: number): number {
   const lo = c.x32[s * 4], hi = c.x32[s * 4 + 1];
   return hi !== 0 || lo >>> 0 > 255 ? 255 : lo;
 }
-type Shift = (c: Cpu, r: number, n: number) => void;
+export type Shift = (c: Cpu, r: number, n: number) => void;
 const psllw: Shift = (c, r, n) => { const w = c.x16; r *= 8; for (let i = 0; i < 8; i++) w[r + i] = n > 15 ? 0 : w[r + i] << n; };
 const psrlw: Shift = (c, r, n) => { const w = c.x16; r *= 8; for (let i = 0; i < 8; i++) w[r + i] = n > 15 ? 0 : w[r + i] >>> n; };
 const psraw: Shift = (c, r, n) => { const w = c.x16; r *= 8; if (n > 15) n = 15; for (let i = 0; i < 8; i++) w[r + i] = s16(w[r + i]) >> n; };
@@ -258,7 +259,7 @@ const psrlq: Shift = (c, r, n) => {
 const pslldq: Shift = (c, r, n) => { const b = c.x8; r *= 16; for (let i = 15; i >= 0; i--) b[r + i] = i >= n ? b[r + i - n] : 0; };
 const psrldq: Shift = (c, r, n) => { const b = c.x8; r *= 16; for (let i = 0; i < 16; i++) b[r + i] = i + n < 16 ? b[r + i + n] : 0; };
 
-const SHIFTS: [string, string, string, number, Shift][] = [
+export const SHIFTS: [string, string, string, number, Shift][] = [
   // mnemonic, opcode by xmm, opcode by imm8 group, /digit
   ['psrlw', 'D1', '71', 2, psrlw], ['psraw', 'E1', '71', 4, psraw], ['psllw', 'F1', '71', 6, psllw],
   ['psrld', 'D2', '72', 2, psrld], ['psrad', 'E2', '72', 4, psrad], ['pslld', 'F2', '72', 6, pslld],

@@ -17,7 +17,7 @@ export type Operand =
   | 'AL' | 'AX' | 'EAX' | 'RAX' | 'CL' | 'DX' | '1'
   | 'r32/m8' | 'r32/m16' | 'r64/m16'
   | 'xmm' | 'xmm/m128' | 'xmm/m64' | 'xmm/m32' | 'xmm/m16' | 'xmm/m8' | 'xmm2'
-  | 'mm' | 'mm/m64'
+  | 'mm' | 'mm/m64' | 'mm/m32'
   | 'm32fp' | 'm64fp' | 'm80fp' | 'm16int' | 'm32int' | 'm64int' | 'ST(0)' | 'ST(i)'
   | 'm512' | 'm2byte'
   // string instruction operands, formatted as objdump does (es:[rdi], ds:[rsi])
