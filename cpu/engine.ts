@@ -5,10 +5,17 @@
 //
 // Faults are precise: when an instruction raises a GuestFault, rip is set to that instruction and the
 // instructions before it in the block count as retired, as on the real CPU.
+//
+// Single-stepping (SDM vol. 3B 17.3.1.4): an instruction that begins with RFLAGS.TF set is followed by
+// a debug trap (#DB) with rip at the next instruction. TF can only be turned on by popf or by the
+// kernel (sigreturn), both through Cpu.setFlags, which calls back here: the block being executed is
+// left after that instruction, and while TF stays set run() executes one instruction at a time. The
+// block loop itself never tests TF, so the normal path costs nothing.
 
 import { Cpu } from './cpu.js';
 import { Decoder, OpcodeTables } from './decoder.js';
-import { GuestFault } from './fault.js';
+import { GuestFault, Vector } from './fault.js';
+import { TF } from './flags.js';
 import type { Insn } from './insn.js';
 import { pageOf } from './memory.js';
 import { ISA } from './isa/index.js';
@@ -26,6 +33,9 @@ const SMC_EXIT = { smc: true };
 function smcExit(): void {
   throw SMC_EXIT;
 }
+
+/** The detail of the #DB the engine raises after an instruction run with TF set (int1's differs). */
+export const SINGLE_STEP = 'single-step';
 
 /** Index of the faulting instruction within a compiled block (written only on a fault). */
 let faultAt = 0;
@@ -121,6 +131,23 @@ export class Engine {
   constructor(readonly cpu: Cpu) {
     this.decoder = new Decoder(opcodeTables(), cpu.mem);
     cpu.mem.onCodeWrite = (p) => this.invalidatePage(p);
+    cpu.onTrapFlag = () => this.trapFlagSet();
+  }
+
+  /** TF was just turned on: the rest of the running block must be single-stepped. */
+  private tfPending = false;
+
+  private trapFlagSet(): void {
+    this.tfPending = true;
+    // Leave run()'s block loop: after this block if TF came on in its last instruction (c.rip is then
+    // already past it), else at the next instruction, by the self-modifying-code exit.
+    this.stopRequested = true;
+    const b = this.current;
+    if (b !== null && this.cpu.rip !== b.insns[b.insns.length - 1].next) {
+      b.valid = false;
+      if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
+      for (const d of b.insns) d.exec = smcExit;
+    }
   }
 
   /** Drop every decoded block that holds bytes from page `p`. */
@@ -167,6 +194,7 @@ export class Engine {
         if (insns.length === 0 || !(e instanceof GuestFault)) throw e;
         break;
       }
+      d.blockIndex = insns.length;
       insns.push(d);
       a = d.next;
       if ((d.row.flow ?? 'next') !== 'next' || insns.length >= MAX_BLOCK || pageOf(a) !== firstPage || this.breakpoints.has(a)) break;
@@ -187,8 +215,37 @@ export class Engine {
    * the guest faults.
    */
   run(limit: number): StopReason {
-    const c = this.cpu;
     this.stopRequested = false;
+    for (;;) {
+      const r = (this.cpu.flags & TF) !== 0 ? this.runStepping(limit) : this.runBlocks(limit);
+      if (r !== null) return r;
+      // TF came on: go on one instruction at a time.
+      this.tfPending = false;
+      this.stopRequested = false;
+    }
+  }
+
+  /** While TF is set: one instruction at a time, each followed by #DB. Null when TF is clear again. */
+  private runStepping(limit: number): StopReason | null {
+    const c = this.cpu;
+    while (c.icount < limit) {
+      if ((c.flags & TF) === 0) return null;
+      const hook = this.breakpoints.size !== 0 ? this.breakpoints.get(c.rip) : undefined;
+      if (hook !== undefined) {
+        const rip = c.rip;
+        hook(c);
+        if (this.stopRequested) return { kind: 'stop' };
+        if (c.rip !== rip) continue;
+      }
+      const r = this.step();
+      if (r !== null) return r;
+    }
+    return this.stopRequested ? { kind: 'stop' } : { kind: 'limit' };
+  }
+
+  /** The block loop. Null when TF came on (see trapFlagSet). */
+  private runBlocks(limit: number): StopReason | null {
+    const c = this.cpu;
     let prev: Block | null = null;
     while (c.icount < limit) {
       let b: Block;
@@ -231,7 +288,7 @@ export class Engine {
           compiled(c);
         } catch (e) {
           c.icount += faultAt;
-          if (e === SMC_EXIT) { c.rip = insns[faultAt].addr; prev = null; continue; }
+          if (e === SMC_EXIT) { c.rip = insns[faultAt].addr; prev = null; if (this.tfPending) return null; continue; }
           return this.faulted(e, insns[faultAt].addr);
         }
       } else {
@@ -246,13 +303,13 @@ export class Engine {
           d.exec(c, d);
         } catch (e) {
           c.icount += i;
-          if (e === SMC_EXIT) { c.rip = insns[i].addr; prev = null; continue; }
+          if (e === SMC_EXIT) { c.rip = insns[i].addr; prev = null; if (this.tfPending) return null; continue; }
           return this.faulted(e, insns[i].addr);
         }
         if (++b.runs === HOT_BLOCK) b.compiled = compileBlock(insns);
       }
       c.icount += n;
-      if (this.stopRequested) return { kind: 'stop' };
+      if (this.stopRequested) return this.tfPending ? null : { kind: 'stop' };
       prev = b;
     }
     return this.stopRequested ? { kind: 'stop' } : { kind: 'limit' };
@@ -262,6 +319,8 @@ export class Engine {
   step(): StopReason | null {
     const c = this.cpu;
     const addr = c.rip;
+    const tf = c.flags & TF;
+    this.current = null;
     let d: Insn;
     try {
       d = this.insnAt(addr);
@@ -271,6 +330,18 @@ export class Engine {
       return this.faulted(e, addr);
     }
     c.icount++;
+    if (this.tfPending) {
+      // TF came on in this instruction: the next one is the first to trap.
+      this.tfPending = false;
+      this.stopRequested = false;
+    }
+    // The trap follows an instruction that began with TF set. A syscall is the exception: SYSCALL masks
+    // TF for the kernel, and Linux returns by IRET, so the first trap comes after the next instruction.
+    if (tf !== 0 && d.row.flow !== 'syscall') {
+      const f = new GuestFault(Vector.DB, 0, 0, SINGLE_STEP);
+      f.rip = c.rip;
+      return { kind: 'fault', fault: f };
+    }
     return this.stopRequested ? { kind: 'stop' } : null;
   }
 

@@ -54,6 +54,11 @@ export class Insn {
   imm2 = 0;
   /** Absolute target of a relative branch. */
   target = 0;
+  /**
+   * Position in its decoded block. The engine adds a block's instructions to cpu.icount when the
+   * block ends, so an instruction that shows the count to the host (syscall, rdtsc) adds this first.
+   */
+  blockIndex = 0;
 }
 
 const EMPTY = new Uint8Array(0);

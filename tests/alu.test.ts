@@ -94,3 +94,14 @@ t.test('self-modifying code inside a hot, compiled block', async (t) => {
   t.equal(m.reg('rax'), BigInt.asUintN(64, -41n), '43 decs, then 2 incs');
   t.equal(m.reg('rcx'), 0n);
 });
+
+t.test('syscall and rdtsc see the exact count of instructions retired before them', async (t) => {
+  // 90 nop ; 90 nop ; 0f 31 rdtsc ; 90 nop ; 0f 05 syscall ; eb fe jmp .
+  const m = machine([0x90, 0x90, 0x0f, 0x31, 0x90, 0x0f, 0x05, 0xeb, 0xfe]);
+  const seen: number[] = [];
+  m.cpu.host = { syscall: (c) => { seen.push(c.icount); }, rdtsc: (c) => BigInt(c.icount) };
+  m.run(5);
+  t.equal(m.reg('rax'), 2n, 'rdtsc after two instructions (the test host counts one cycle each)');
+  t.same(seen, [4], 'the syscall is the fifth instruction');
+  t.equal(m.cpu.icount, 5);
+});

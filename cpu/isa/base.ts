@@ -226,16 +226,19 @@ row({
     // SYSCALL saves the return rip in rcx and rflags in r11 (SDM vol. 2: SYSCALL), then the kernel runs.
     setReg64(c, 1, d.next | 0, Math.floor(d.next / 4294967296));
     setReg64(c, 11, c.getFlags(), 0);
+    // The kernel sees the exact number of instructions retired before this one (see Insn.blockIndex).
+    c.icount += d.blockIndex;
     c.host!.syscall(c);
+    c.icount -= d.blockIndex;
   },
 });
 row({
   id: 'rdtsc', mnemonic: 'rdtsc', opcode: '0F 31', operands: [],
-  exec: (c) => { const t = c.host!.rdtsc(c); setReg32(c, 0, Number(t & 0xffffffffn) | 0); setReg32(c, 2, Number((t >> 32n) & 0xffffffffn) | 0); },
+  exec: (c, d) => { c.icount += d.blockIndex; const t = c.host!.rdtsc(c); c.icount -= d.blockIndex; setReg32(c, 0, Number(t & 0xffffffffn) | 0); setReg32(c, 2, Number((t >> 32n) & 0xffffffffn) | 0); },
 });
 row({
   id: 'rdtscp', mnemonic: 'rdtscp', opcode: '0F 01 F9', operands: [], feature: 'rdtscp',
-  exec: (c) => { const t = c.host!.rdtsc(c); setReg32(c, 0, Number(t & 0xffffffffn) | 0); setReg32(c, 2, Number((t >> 32n) & 0xffffffffn) | 0); setReg32(c, 1, c.tscAux); },
+  exec: (c, d) => { c.icount += d.blockIndex; const t = c.host!.rdtsc(c); c.icount -= d.blockIndex; setReg32(c, 0, Number(t & 0xffffffffn) | 0); setReg32(c, 2, Number((t >> 32n) & 0xffffffffn) | 0); setReg32(c, 1, c.tscAux); },
 });
 row({ id: 'rdpid_r64', mnemonic: 'rdpid', opcode: 'F3 0F C7 /7 mod=reg', operands: ['r64'], feature: 'rdpid', exec: (c, d) => setReg64(c, d.rm, c.tscAux, 0) });
 row({ id: 'hlt', mnemonic: 'hlt', opcode: 'F4', operands: [], flow: 'stop', exec: () => { throw generalProtection('hlt in user mode'); } });
