@@ -125,7 +125,7 @@ t.test('fxsave stores the reset x87 state, MXCSR, its mask and the xmm registers
 
 t.test('what is not implemented raises #UD', async (t) => {
   const cases: [string, number[]][] = [
-    ['addps xmm0,xmm1', [0x0f, 0x58, 0xc1]],
+    ['haddps xmm0,xmm1 (SSE3)', [0xf2, 0x0f, 0x7c, 0xc1]],
     ['pshufb xmm0,xmm1 (SSSE3)', [0x66, 0x0f, 0x38, 0x00, 0xc1]],
     ['palignr xmm0,xmm1,4 (SSSE3)', [0x66, 0x0f, 0x3a, 0x0f, 0xc1, 0x04]],
     ['pshufb mm0,mm1 (SSSE3 on mm)', [0x0f, 0x38, 0x00, 0xc1]],
@@ -134,7 +134,7 @@ t.test('what is not implemented raises #UD', async (t) => {
     ['movlpd xmm0,xmm1 (memory only)', [0x66, 0x0f, 0x12, 0xc1]],
     ['pmovmskb eax,[rdi] (register only)', [0x66, 0x0f, 0xd7, 0x07]],
     ['vpxor xmm0,xmm0,xmm0 (AVX)', [0xc5, 0xf9, 0xef, 0xc0]],
-    ['cvtsi2sd xmm0,eax', [0xf2, 0x0f, 0x2a, 0xc0]],
+    ['pcmpistri xmm0,xmm1,0 (SSE4.2)', [0x66, 0x0f, 0x3a, 0x63, 0xc1, 0x00]],
   ];
   for (const [name, bytes] of cases) {
     const m = machine(bytes).set({ rdi: BigInt(DATA) }).step();

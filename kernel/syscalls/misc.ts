@@ -9,7 +9,9 @@ import * as tty from 'node:tty';
 import { Errno } from '../errno.js';
 import { copyFromUser, copyToUser, StructWriter } from '../uaccess.js';
 import { PipeEnd } from '../fs/pipe.js';
-import type { OpenFile } from '../fs/file.js';
+import { hostStat, type OpenFile } from '../fs/file.js';
+import { AT_FDCWD, hostPath } from '../fs/path.js';
+import { userPathAt } from './namei.js';
 import { O, wouldBlockForever } from './common.js';
 import { getTimespec, sleepNs } from './time.js';
 import { CLOCK } from '../clock.js';
@@ -270,7 +272,23 @@ function sysSysinfo(k: Kernel, buf: number): number {
   return 0;
 }
 
+/** getxattr and lgetxattr: colonel keeps no extended attributes, so a file that exists has none. */
+function noXattr(k: Kernel, pathAddr: number, follow: boolean): number {
+  const abs = userPathAt(k, AT_FDCWD, pathAddr);
+  if (typeof abs === 'number') return abs;
+  const st = hostStat(hostPath(k, abs), follow);
+  return typeof st === 'number' ? st : -Errno.ENODATA;
+}
+
 export const MISC_SYSCALLS: SyscallRow[] = [
+  {
+    nr: 221, name: 'fadvise64', args: [a('fd', 'fd'), a('offset', 'off'), a('len', 'size'), a('advice', 'int')], ret: 'int', status: 'full', classes: ['desc'],
+    note: 'advice only: accepted and ignored, as a kernel may', handler: (k, fd, _off, len, advice) => (!k.file(fd | 0) ? -Errno.EBADF : len < 0 || advice < 0 || advice > 5 ? -Errno.EINVAL : 0),
+  },
+  { nr: 191, name: 'getxattr', args: [a('path', 'path'), a('name', 'str'), a('value', 'ptr'), a('size', 'size')], ret: 'int', status: 'partial', classes: ['file'], note: 'no extended attributes: ENODATA', handler: (k, p) => noXattr(k, p, true) },
+  { nr: 192, name: 'lgetxattr', args: [a('path', 'path'), a('name', 'str'), a('value', 'ptr'), a('size', 'size')], ret: 'int', status: 'partial', classes: ['file'], note: 'no extended attributes: ENODATA', handler: (k, p) => noXattr(k, p, false) },
+  { nr: 193, name: 'fgetxattr', args: [a('fd', 'fd'), a('name', 'str'), a('value', 'ptr'), a('size', 'size')], ret: 'int', status: 'partial', classes: ['desc'], note: 'no extended attributes: ENODATA', handler: (k, fd) => (k.file(fd | 0) ? -Errno.ENODATA : -Errno.EBADF) },
+  { nr: 41, name: 'socket', args: [a('domain', 'int'), a('type', 'int'), a('protocol', 'int')], ret: 'fd', status: 'partial', classes: ['network'], note: 'no network stack: every address family is EAFNOSUPPORT', handler: () => -Errno.EAFNOSUPPORT },
   {
     nr: 16, name: 'ioctl', args: [a('fd', 'fd'), a('request', 'ioctlcmd'), a('arg', 'ioctlarg')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'terminals: TCGETS/TCSETS* (recorded, host terminal untouched), TIOCGWINSZ from the host, TIOCGPGRP; any fd: FIONBIO, FIOASYNC, FIOCLEX, FIONCLEX, FIONREAD; else ENOTTY',
