@@ -20,9 +20,13 @@ export interface StepArgs {
   env?: string[];
 }
 
-export function createSession(program: string, argv: string[], kernel: KernelOptions & { env?: string[]; stdin?: Uint8Array; interval?: number }): Session {
+/**
+ * Load a program for stepping. The clock is always the virtual one: going back re-executes, which
+ * must see the same time again.
+ */
+export function createSession(program: string, argv: string[], kernel: KernelOptions & { env?: string[]; stdin?: Uint8Array; interval?: number; budget?: number }): Session {
   const p = createProcess(program, { ...kernel, clock: 'virtual', argv, env: kernel.env ?? [] });
-  return new Session(p.kernel, { name: program.split('/').pop() ?? program, stdin: kernel.stdin, interval: kernel.interval });
+  return new Session(p.kernel, { name: program.split('/').pop() ?? program, stdin: kernel.stdin, interval: kernel.interval, budget: kernel.budget });
 }
 
 export interface ScriptOptions {
@@ -81,7 +85,9 @@ export async function stepCommand(a: StepArgs, kernel: KernelOptions): Promise<n
   } else if (!process.stdin.isTTY || !process.stdout.isTTY) {
     commands = fs.readFileSync(0, 'utf8').split('\n');
   }
-  const s = createSession(a.program, [a.program, ...(a.args ?? [])], { ...kernel, env: a.env, stdin });
+  if (kernel.clock === 'host') process.stderr.write('colonel step: using the virtual clock (going back re-executes, and must see the same time again)\n');
+  // Interactively, a run that reaches no stop comes back after about a second to show where it is.
+  const s = createSession(a.program, [a.program, ...(a.args ?? [])], { ...kernel, env: a.env, stdin, budget: commands ? undefined : 20_000_000 });
   if (commands) {
     if (commands.length && commands[commands.length - 1] === '') commands.pop();
     process.stdout.write(runScript(s, commands, size));

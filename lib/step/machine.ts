@@ -30,10 +30,11 @@ import { updateVsyscall } from '../../kernel/time/vsyscall.js';
 import { History } from './history.js';
 import { InputTape, OutputPane, StepInput, StepOutput } from './io.js';
 import { Symbols, toAddr } from './symbols.js';
-import { decodeAt, peek64 } from './peek.js';
+import { decodeAt, peek64, scanTimeSites } from './peek.js';
 import { beginCall, endCall, type CallText } from './sysfmt.js';
 import { observeAfter, observeBefore, vvarSeq } from './observe.js';
-import { replayKey, type Crossing, type StepEvent, type SyscallEvent } from './events.js';
+import { type Crossing, type StepEvent, type SyscallEvent } from './events.js';
+import { findPreviousHit, land } from './reverse.js';
 
 export type Stop =
   | { kind: 'done' }
@@ -78,6 +79,7 @@ export interface Setting {
 }
 
 const DEFAULT_BUDGET = 200_000_000;
+const MAX_EVENTS = 1_000_000;
 const NONE = new Set<Crossing>();
 
 export class Machine {
@@ -223,17 +225,7 @@ export class Machine {
     const key = exec.map((v) => `${v.start}-${v.end}`).join(',');
     if (key === this.sitesFor) return;
     this.sitesFor = key;
-    const out: number[] = [];
-    for (const v of exec) {
-      for (let a = v.start; a < v.end; a += 4096) {
-        const page = this.kernel.mem.page(Math.floor(a / 4096));
-        if (!page) continue;
-        const d = page.data;
-        for (let i = 0; i < 4094; i++) {
-          if (d[i] === 0x0f && (d[i + 1] === 0x05 || d[i + 1] === 0x31 || (d[i + 1] === 0x01 && d[i + 2] === 0xf9))) out.push(a + i);
-        }
-      }
-    }
+    const out = scanTimeSites(this.kernel.mem, exec);
     this.sites = out;
     this.syncHooks();
   }
@@ -251,7 +243,9 @@ export class Machine {
       const from = ret === null ? 0 : toAddr(ret);
       if (!this.inVdso(from)) {
         const last = this.events[this.events.length - 1];
-        if (!(last?.kind === 'vdso' && last.at === k.cpu.icount)) this.events.push({ kind: 'vdso', at: k.cpu.icount, symbol: entry.name, addr, from });
+        // A bounded log: past MAX_EVENTS, vDSO entries are no longer noted (the rule depends only on
+        // the log's length, which snapshots restore, so replays still note exactly the same ones).
+        if (!(last?.kind === 'vdso' && last.at === k.cpu.icount) && this.events.length < MAX_EVENTS) this.events.push({ kind: 'vdso', at: k.cpu.icount, symbol: entry.name, addr, from });
         if (o.until?.has('vdso')) stop = { kind: 'crossing', crossing: 'vdso' };
       }
     }
@@ -420,47 +414,21 @@ export class Machine {
     }
   }
 
-  // ---- going back ----
+  // ---- going back (lib/step/reverse.ts) ----
 
-  /**
-   * Put the machine in the state it had at instruction count `target` (at or after the earliest
-   * snapshot): restore the last snapshot before it and re-execute, observing the last `tail`
-   * instructions so the view can explain them. Returns a warning if the re-execution did not see
-   * what the first execution saw (the host's files changed under it), else null.
-   */
-  land(target: number, tail = 64): string | null {
-    const before = this.events.map(replayKey);
-    const i = this.history.indexAtOrBefore(target);
-    const snap = this.history.restore(Math.max(i, 0));
-    this.history.dropAfter(target);
-    this.events.length = snap.eventsLen;
-    this.settingsApplied = snap.settingsApplied;
+  /** Forget a pending stop (a restore put the machine elsewhere). */
+  resetStops(): void {
     this.hit = null;
     this.blockedNow = false;
-    let stop = this.run({ stopAt: Math.max(snap.at, target - tail) });
-    if (stop.kind === 'done' && this.icount < target) stop = this.run({ stopAt: target, observe: true });
-    // The kernel-side events the replay produced must be the ones the first run produced there.
-    const was = before.slice(snap.eventsLen).filter((x) => x !== null);
-    const now = this.events.slice(snap.eventsLen).map(replayKey).filter((x) => x !== null);
-    for (let j = 0; j < now.length && j < was.length; j++) {
-      if (now[j] !== was[j]) return `replay diverged at ${now[j]} (was ${was[j]}): the host's files changed since the first run`;
-    }
-    if (this.icount !== target && !this.kernel.exit) return `replay stopped at #${this.icount}, not #${target} (${stop.kind})`;
-    return null;
+  }
+
+  /** Put the machine in its state at instruction count `target`; a warning if the replay diverged. */
+  land(target: number, tail = 64): string | null {
+    return land(this, target, tail);
   }
 
   /** The last instruction count before `now` at which a breakpoint was reached, or null. */
   findPreviousHit(now: number): number | null {
-    for (let i = this.history.indexAtOrBefore(now - 1); i >= 0; i--) {
-      const s = this.history.restore(i);
-      this.events.length = s.eventsLen;
-      this.settingsApplied = s.settingsApplied;
-      const hits: number[] = [];
-      const end = this.history.snaps[i + 1]?.at ?? now;
-      this.run({ stopAt: Math.min(end, now), hits });
-      const before = hits.filter((h) => h < now);
-      if (before.length) return before[before.length - 1];
-    }
-    return null;
+    return findPreviousHit(this, now);
   }
 }

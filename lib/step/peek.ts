@@ -68,3 +68,22 @@ export function hex64(v: bigint, pad = false): string {
   const s = BigInt.asUintN(64, v).toString(16);
   return '0x' + (pad ? s.padStart(16, '0') : s);
 }
+
+/**
+ * Every syscall (0f 05), rdtsc (0f 31) and rdtscp (0f 01 f9) in the given ranges. A match inside
+ * another instruction's bytes is harmless to the caller: execution never starts there.
+ */
+export function scanTimeSites(mem: GuestMemory, ranges: readonly { start: number; end: number }[]): number[] {
+  const out: number[] = [];
+  for (const v of ranges) {
+    for (let a = v.start; a < v.end; a += PAGE_SIZE) {
+      const page = mem.page(pageOf(a));
+      if (!page) continue;
+      const d = page.data;
+      for (let i = 0; i < PAGE_SIZE - 2; i++) {
+        if (d[i] === 0x0f && (d[i + 1] === 0x05 || d[i + 1] === 0x31 || (d[i + 1] === 0x01 && d[i + 2] === 0xf9))) out.push(a + i);
+      }
+    }
+  }
+  return out;
+}

@@ -19,6 +19,8 @@ export interface SessionOptions {
   interval?: number;
   /** Guest stdin, when given up front (else the guest's reads wait for `input`). */
   stdin?: Uint8Array;
+  /** Instructions one continue/until/finish runs at most before it stops to show where it is. */
+  budget?: number;
 }
 
 /** How the process ended, in words. */
@@ -117,7 +119,7 @@ export class Session {
       case 'finish': case 'fin':
         return this.exec(() => this.finish());
       case 'c': case 'cont': case 'continue':
-        return this.exec(() => m.run({ breakpoints: true }));
+        return this.exec(() => m.run({ breakpoints: true, budget: this.opts.budget }));
       case 'u': case 'until': {
         const kinds = arg ? arg.split(/[\s,|]+/) : [];
         const set = new Set<Crossing>();
@@ -127,7 +129,7 @@ export class Session {
           else return this.bad(`until: "${k}" is not a crossing (syscall, vdso, vsyscall, tick, fault, kernel)`);
         }
         if (!set.size) return this.bad('until what? until syscall | vdso | vsyscall | tick | fault | kernel');
-        return this.exec(() => m.run({ until: set, breakpoints: true }));
+        return this.exec(() => m.run({ until: set, breakpoints: true, budget: this.opts.budget }));
       }
       case 'rs': case 'rsi': case 'reverse-stepi': case 'reverse-step': {
         const n = count();
@@ -265,7 +267,7 @@ export class Session {
     const m = this.m, c = this.kernel.cpu;
     const d = decodeAt(this.kernel.mem, c.rip);
     if (!d || d.row.flow !== 'call') return m.run({ stopAt: m.icount + 1, observe: true });
-    return m.run({ breakpoints: true, returnTo: { addr: d.next, rsp: c.getS(Reg.RSP) } });
+    return m.run({ breakpoints: true, budget: this.opts.budget, returnTo: { addr: d.next, rsp: c.getS(Reg.RSP) } });
   }
 
   /** finish: until a ret takes the stack above where it is now (the current function returned). */
