@@ -223,6 +223,21 @@ export function seedDemo(opts: KernelOptions, write: (s: string) => void): numbe
   write(indent(notb.stdout || notb.stderr));
   write('\n   Change the kernel, not the vDSO: npx colonel run --set vnotb=42 fixtures/vdso/notb\n\n');
 
+  // The article's own program is dynamic: it runs on the host's glibc loader, if there is one.
+  if (fs.existsSync('/lib64/ld-linux-x86-64.so.2')) {
+    let seed: string;
+    try {
+      seed = demoRun('fixtures/seed/notb', [], opts).stdout;
+    } catch (e) {
+      seed = (e as Error).message;
+    }
+    write('   The article\'s own test program, fixtures/seed/notb, was built as the article builds it,\n' +
+      '   `gcc notb.c -o notb vdso.so`: a dynamic glibc program that needs linux-vdso.so.1. On a real\n' +
+      '   kernel it stops with a symbol lookup error; here glibc\'s ld.so binds it to colonel\'s vDSO:\n\n');
+    write(indent(seed));
+    write('\n');
+  }
+
   const n = 3;
   const roads = demoRun('fixtures/vdso/roads', [String(n)], opts);
   write(`2. fixtures/vdso/roads asks for the time ${n} times by each of the three roads:\n\n`);
