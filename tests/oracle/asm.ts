@@ -6,10 +6,14 @@
 import { parseEncoding, type IsaRow } from '../../cpu/isa/types.js';
 
 export interface MemOperand {
-  base: number; // register number 0..15
+  base: number; // register number 0..15, or -1 for none (SIB with base 101 and mod 00: disp32 only)
   disp: number; // fits in int32
   index?: number; // register number, not 4 (rsp)
   scale?: 1 | 2 | 4 | 8;
+  /** [rip + disp32] (base and index are ignored). */
+  rip?: boolean;
+  /** Encode a zero displacement with mod 00 (no displacement byte) where the base allows it. */
+  short?: boolean;
 }
 
 export interface AsmOperands {
@@ -43,8 +47,8 @@ export function assemble(row: IsaRow, o: AsmOperands): Uint8Array {
   } else if (e.modrm) {
     if (e.digit < 0 && reg & 8) rex |= 4;
     if (o.mem) {
-      if (o.mem.base & 8) rex |= 1;
-      if (o.mem.index !== undefined && o.mem.index & 8) rex |= 2;
+      if (!o.mem.rip && o.mem.base >= 0 && o.mem.base & 8) rex |= 1;
+      if (!o.mem.rip && o.mem.index !== undefined && o.mem.index & 8) rex |= 2;
     } else if ((o.rm ?? 0) & 8) rex |= 1;
   }
   if (rex || o.rex) out.push(0x40 | rex);
@@ -57,10 +61,19 @@ export function assemble(row: IsaRow, o: AsmOperands): Uint8Array {
     else {
       const r = e.digit >= 0 ? e.digit : reg & 7;
       if (!o.mem) out.push(0xc0 | (r << 3) | ((o.rm ?? 0) & 7));
-      else {
+      else if (o.mem.rip || o.mem.base < 0) {
+        // mod 00: rm 101 is [rip + disp32]; a SIB byte with base 101 is [index*scale + disp32].
+        const m = o.mem;
+        if (m.rip) out.push((r << 3) | 5);
+        else {
+          const ss = { 1: 0, 2: 1, 4: 2, 8: 3 }[m.scale ?? 1]!;
+          out.push((r << 3) | 4, (ss << 6) | ((m.index === undefined ? 4 : m.index & 7) << 3) | 5);
+        }
+        for (let i = 0; i < 4; i++) out.push((m.disp >> (8 * i)) & 0xff);
+      } else {
         const m = o.mem;
         const d8 = m.disp >= -128 && m.disp <= 127;
-        const mod = d8 ? 1 : 2;
+        const mod = m.short && m.disp === 0 && (m.base & 7) !== 5 ? 0 : d8 ? 1 : 2;
         const needSib = (m.base & 7) === 4 || m.index !== undefined;
         out.push((mod << 6) | (r << 3) | (needSib ? 4 : m.base & 7));
         if (needSib) {
@@ -68,7 +81,7 @@ export function assemble(row: IsaRow, o: AsmOperands): Uint8Array {
           const idx = m.index === undefined ? 4 : m.index & 7;
           out.push((ss << 6) | (idx << 3) | (m.base & 7));
         }
-        if (d8) out.push(m.disp & 0xff);
+        if (mod === 0) { /* no displacement */ } else if (d8) out.push(m.disp & 0xff);
         else for (let i = 0; i < 4; i++) out.push((m.disp >> (8 * i)) & 0xff);
       }
     }

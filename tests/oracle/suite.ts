@@ -16,6 +16,7 @@ import {
   type Case, type Outcome,
 } from './native.js';
 import { readVectors, writeVectors } from './vectors.js';
+import { CODE } from '../helpers/machine.js';
 
 export const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors');
 
@@ -101,6 +102,20 @@ export interface Draft {
   rex: boolean;
   lock: boolean;
   rflags: number;
+  /** Further addressing (GenOptions.varyAddress): an index register and its value, rip-relative, mod 00. */
+  index?: number;
+  indexValue?: bigint;
+  scale?: 1 | 2 | 4 | 8;
+  rip?: boolean;
+  short?: boolean;
+  /** [disp32]: a SIB byte with neither base nor index. */
+  abs?: boolean;
+  /** Legacy prefixes emitted before everything else (segment, 67, a stray lock...). */
+  prefixes?: number[];
+  /** Force a REX.W bit (the row's encoding may not have one). */
+  rexW?: boolean;
+  /** The prefixes may turn the bytes into another row's (see Case.loose). */
+  loose?: boolean;
 }
 
 export interface GenOptions {
@@ -118,6 +133,12 @@ export interface GenOptions {
   avoid?: number[];
   /** Last adjustments (values, memory, alignment) before assembling. */
   fix?: (d: Draft, rng: Rng) => void;
+  /**
+   * Vary the memory operand's addressing: sometimes an index register (any scale, a small signed
+   * value), [rip + disp32], or no displacement byte. Off by default (the per-group tests' case
+   * streams stay as they were recorded).
+   */
+  varyAddress?: boolean;
 }
 
 export function operandSize(row: IsaRow): number {
@@ -160,21 +181,65 @@ export function genCase(row: IsaRow, rng: Rng, opt: GenOptions = {}): Case {
     mem.set(bytesOf(randValue(rng, size), bytes), d.memOffset);
     d.mem = mem;
     d.lock = !!row.lockable && (opt.lock ?? rng.bool(0.3));
+    if (opt.varyAddress) varyAddress(d, rng, new Set([...taken, base]));
   }
   const e = row.opcode.split(/\s+/);
   d.imm = opt.imm ?? e.filter((t) => /^i[bwdo]$/.test(t)).map((t) => (t === 'ib' ? rng.u32() & 0xff : t === 'iw' ? rng.u32() & 0xffff : t === 'id' ? Number(BigInt.asIntN(32, randValue(rng, 32))) : randValue(rng, 64)));
   opt.fix?.(d, rng);
-  if (d.base >= 0) d.regs[d.base] = BigInt(WINDOW + d.memOffset - d.disp);
+  const scaled = d.index !== undefined ? (d.indexValue ?? 0n) * BigInt(d.scale ?? 1) : 0n;
+  if (d.base >= 0 && !d.rip) d.regs[d.base] = BigInt.asUintN(64, BigInt(WINDOW + d.memOffset - d.disp) - scaled);
+  else if ((d.index !== undefined || d.abs) && !d.rip) d.disp = WINDOW + d.memOffset - Number(scaled);
   return draftCase(d);
+}
+
+function varyAddress(d: Draft, rng: Rng, taken: Set<number>): void {
+  const k = rng.int(10);
+  if (k < 3) {
+    let index: number;
+    do index = rng.int(16); while (index === 4 || taken.has(index));
+    d.index = index;
+    d.scale = rng.pick([1, 2, 4, 8] as const);
+    d.indexValue = BigInt(rng.int(64) - 32);
+    d.regs[index] = BigInt.asUintN(64, d.indexValue);
+    if (rng.bool(0.2)) d.base = -1; // no base: [index*scale + disp32] (disp set once memOffset is final)
+  } else if (k < 5) {
+    d.rip = true;
+    d.base = -1;
+  } else if (k < 7) {
+    d.short = true;
+    d.disp = 0;
+  } else if (k < 8) {
+    d.abs = true;
+    d.base = -1;
+  }
 }
 
 /** Assemble a draft into a case (after the generator changed it). */
 export function draftCase(d: Draft): Case {
   const o: AsmOperands = { imm: d.imm, rex: d.rex, lock: d.lock };
+  if (d.prefixes) o.prefixes = d.prefixes;
   if (d.reg >= 0) o.reg = d.reg;
-  if (d.base >= 0) o.mem = { base: d.base, disp: d.disp };
-  else if (d.rm >= 0) o.rm = d.rm;
-  return { row: d.row.id, code: assemble(d.row, o), regs: d.regs, rflags: d.rflags, mem: d.mem };
+  if (d.rip) {
+    // [rip + disp32] relative to the end of the instruction; its length does not depend on disp.
+    const len = assemble(d.row, { ...o, mem: { base: 0, disp: 0, rip: true } }).length;
+    o.mem = { base: 0, disp: WINDOW + d.memOffset - (CODE + len), rip: true };
+  } else if (d.base >= 0 || d.index !== undefined || d.abs) {
+    o.mem = { base: d.base, disp: d.disp, short: d.short };
+    if (d.index !== undefined) { o.mem.index = d.index; o.mem.scale = d.scale; }
+  } else if (d.rm >= 0) o.rm = d.rm;
+  let code = assemble(d.row, o);
+  if (d.rexW) code = withRexW(code, (d.prefixes?.length ?? 0) + (d.lock ? 1 : 0));
+  const c: Case = { row: d.row.id, code, regs: d.regs, rflags: d.rflags, mem: d.mem };
+  if (d.loose) c.loose = true;
+  return c;
+}
+
+/** Set REX.W in an encoding whose legacy prefixes take `skip` bytes (inserting a REX if there is none). */
+function withRexW(code: Uint8Array, skip: number): Uint8Array {
+  let i = skip;
+  while (i < code.length && [0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x3e, 0x26, 0x36, 0x64, 0x65].includes(code[i])) i++;
+  if ((code[i] & 0xf0) === 0x40) { const c = code.slice(); c[i] |= 8; return c; }
+  return Uint8Array.from([...code.subarray(0, i), 0x48, ...code.subarray(i)]);
 }
 
 // ---------- the tap driver ----------
