@@ -25,7 +25,8 @@ export class ExecError extends Error {
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    // One line, whatever the names in it hold (an interpreter path read from the file can hold anything).
+    super(message.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   }
 }
 
@@ -85,6 +86,13 @@ function loadSegments(k: Kernel, elf: ElfFile, bias: number, abs: string, stat: 
   return end;
 }
 
+/** Bytes the PT_LOAD segments of an ELF map, page-rounded (overlaps counted twice: an upper bound). */
+function loadBytes(elf: ElfFile): number {
+  let n = 0;
+  for (const ph of elf.phdrs) if (ph.type === PT_LOAD) n += pageUp(ph.vaddr + ph.memsz) - pageDown(ph.vaddr);
+  return n;
+}
+
 export interface ExecResult {
   layout: Layout;
   entry: number;
@@ -103,10 +111,16 @@ export function execve(k: Kernel, file: string, argv: string[], envp: string[]):
     } catch (e) {
       // What a shell says when the kernel cannot find the interpreter (execve's ENOENT).
       if (e instanceof ExecError && e.status === 127) throw new ExecError(127, `${file}: cannot execute: required file not found (interpreter ${elf.interp})`);
+      // Any other trouble with the interpreter is the program's: name the program, then the interpreter.
+      if (e instanceof ExecError) throw new ExecError(e.status, `${file}: cannot execute: bad interpreter ${e.message}`);
       throw e;
     }
     if (interp.elf.type !== ET_DYN) throw new ExecError(126, `${file}: cannot execute: interpreter ${elf.interp} is not a shared object`);
   }
+  // Pages are real host memory: refuse segments larger than the guest may map at all (execve's
+  // ENOMEM), before mapping anything, rather than have the host allocate them.
+  const need = loadBytes(elf) + (interp ? loadBytes(interp.elf) : 0);
+  if (need > k.mm.memoryCap) throw new ExecError(126, `${file}: cannot execute: its segments need ${need} bytes of memory, more than the ${k.mm.memoryCap}-byte cap (Cannot allocate memory)`);
   const layout = chooseLayout(k.options.seed);
   const abs = path.resolve(file);
   const bias = elf.type === ET_DYN ? layout.pieBase : 0;
