@@ -236,7 +236,7 @@ export let remQuotient = 0;
  * When the exponents differ by 64 or more only a partial reduction is done (C2 = 1): by a multiple
  * 2^(D - N) of ST(1), with N = 32 + (D mod 32) as the host CPU does.
  */
-export function remainder80(a: bigint, b: bigint, ieee: boolean): bigint {
+export function remainder80(a: bigint, b: bigint, ieee: boolean, cw: number): bigint {
   remQuotient = 0;
   remCodes = REM_NONE;
   const ka = classify(F80, a), kb = classify(F80, b);
@@ -260,7 +260,7 @@ export function remainder80(a: bigint, b: bigint, ieee: boolean): bigint {
     B <<= BigInt(dExp - n);
     const q = A / B;
     A -= q * B;
-    return pack80({ sign: na.sign, sig: A, exp: e });
+    return roundPack(F80, { sign: na.sign, sig: A, exp: e, sticky: false }, 64, 0, optsOf(cw));
   }
   let q = A / B;
   let r = A - q * B;
@@ -272,8 +272,8 @@ export function remainder80(a: bigint, b: bigint, ieee: boolean): bigint {
   }
   remQuotient = Number(q & 7n);
   if (r === 0n) return zeroOf(F80, na.sign);
-  // Exact, but a remainder below the normal range is stored denormal.
-  return roundPack(F80, { sign, sig: r, exp: e, sticky: false }, 64, 0, 0);
+  // Exact, but a remainder below the normal range is denormal (or wrapped, if UE is unmasked).
+  return roundPack(F80, { sign, sig: r, exp: e, sticky: false }, 64, 0, optsOf(cw));
 }
 
 /** FXAM's class code C3 C2 C0 (as bits 14, 10, 8 of the status word). */

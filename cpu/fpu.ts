@@ -266,8 +266,9 @@ export function roundPack(f: Format, x: Exact, prec: number, rc: number, opts = 
     tiny = bitLength(m) <= prec;
   }
   let wrapUp = 0;
-  if (tiny && opts & UNMASKED_UE && top + wrap(f) < emin) {
-    // Too small even for the wrapped exponent (FSCALE can do that): a zero, whatever the rounding.
+  if (tiny && opts & UNMASKED_UE && f.explicit && top + wrap(f) < emin) {
+    // x87: too small even for the wrapped exponent (FSCALE can do that): a zero, whatever the rounding.
+    // (SSE delivers nothing then, and its flags are those of the unbounded rounding, below.)
     fpFlags |= UE | PE;
     return zeroOf(f, sign);
   }
@@ -289,8 +290,8 @@ export function roundPack(f: Format, x: Exact, prec: number, rc: number, opts = 
   if (bitLength(m) > prec) { m >>= 1n; lsb++; }
   let e = m === 0n ? 0 : bitLength(m) === prec ? lsb + prec - 1 + f.bias + wrapUp : 0; // biased
   if (lsb + prec - 1 > emax && bitLength(m) === prec) {
-    if (opts & UNMASKED_OE && e - wrap(f) > 2 * f.bias) {
-      // Too large even for the wrapped exponent: an infinity, whatever the rounding.
+    if (opts & UNMASKED_OE && f.explicit && e - wrap(f) > 2 * f.bias) {
+      // x87: too large even for the wrapped exponent: an infinity, whatever the rounding.
       fpFlags |= OE | PE;
       roundedUp = true;
       return infOf(f, sign);

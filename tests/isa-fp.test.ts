@@ -148,10 +148,12 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
       let rex = e.osize === 64 ? 8 : 0;
       if (useMem) {
         const aligned = !packed || r.bool(0.93);
-        const off = 0x100 + 16 * r.int(8) + (aligned ? 0 : 1 + r.int(15));
+        let off = 0x100 + 16 * r.int(8) + (aligned ? 0 : 1 + r.int(15));
+        // Sometimes across the end of the mapped data (#PF) or past it.
+        if (r.bool(0.06)) off = packed && aligned ? 0x2000 : 0x2000 - 1 - r.int(srcBytes);
         const mo = memOperand(r, regN, off, g, regOp === 'xmm' ? [] : [regN]);
         rex |= mo.rex;
-        m = [off, srcHex.slice(0, 2 * srcBytes)];
+        m = [off, srcHex.slice(0, 2 * Math.max(0, Math.min(srcBytes, 0x2000 - off)))];
         code = [...pre, ...(rex ? [0x40 | rex] : []), ...tailOp, ...mo.tail];
       } else {
         rex |= (regN & 8 ? 4 : 0) | (rm & 8 ? 1 : 0);

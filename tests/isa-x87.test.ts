@@ -51,6 +51,8 @@ function chooseCw(r: Rand): number {
   return cw;
 }
 
+const MEM_SIZE: Record<string, number> = { m32fp: 4, m64fp: 8, m80fp: 10, m16int: 2, m32int: 4, m64int: 8, m2byte: 2 };
+
 /** Memory operand size and kind of a row (null: register form). */
 function memKind(row: IsaRow): string | null {
   return row.operands.find((o) => /^m/.test(o)) ?? null;
@@ -112,12 +114,16 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
       let m: [number, string] | undefined;
       const rexW = r.bool(0.08) ? 0x48 : 0;
       if (mk) {
-        const off = 0x100 + 16 * r.int(8) + (r.bool(0.2) ? r.int(16) : 0);
+        let off = 0x100 + 16 * r.int(8) + (r.bool(0.2) ? r.int(16) : 0);
+        const size = MEM_SIZE[mk] ?? (row.id.includes('save') || row.id.includes('rstor') ? 108 : 28);
+        // Sometimes across the end of the mapped data (#PF at the second page) or past it.
+        if (r.bool(0.06)) off = 0x2000 - 1 - r.int(size);
         const mo = memOperand(r, e.digit, off, g);
         const rex = (mo.rex ? 0x40 | mo.rex : 0) | rexW;
         code = [...(rex ? [rex] : []), e.op, ...mo.tail];
         const val = mk === 'm' ? envImage(r, row.id.includes('rstor')) : memValue(r, mk, depth ? st[0] : null);
-        m = [off, row.id.startsWith('fnst') || row.id.startsWith('fnsave') || /^f(i?st|isttp)/.test(row.id) ? memHex(r.bits(64), 8).repeat(mk === 'm' ? 14 : 2) : val];
+        const bytes = row.id.startsWith('fnst') || row.id.startsWith('fnsave') || /^f(i?st|isttp)/.test(row.id) ? memHex(r.bits(64), 8).repeat(mk === 'm' ? 14 : 2) : val;
+        m = [off, bytes.slice(0, 2 * Math.max(0, 0x2000 - off))];
       } else {
         const modrm = e.fixedModrm >= 0 ? e.fixedModrm : 0xc0 | (e.digit << 3) | r.int(8);
         code = [...(rexW ? [rexW | (r.bool(0.3) ? 1 : 0)] : []), e.op, ...(e.modrm ? [modrm] : [])];

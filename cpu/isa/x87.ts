@@ -306,14 +306,15 @@ for (const [name, modrm, sig, exp] of CONSTANTS) {
 function storeFp(single: boolean, pops: number): ExecFn {
   return (c, d) => {
     wait(c);
-    const x = c.x87;
+    const x = c.x87, a = ea(c, d);
+    c.mem.checkWritable(a, single ? 4 : 8); // a page fault comes before the FP exceptions
     clearFlags();
     const f = single ? F32 : F64;
     const v = has(x, 0) ? narrow(f, get(x, 0), x.cw) : (read(x, 0), defaultNaN(f));
     const fl = fpFlags, up = roundedUp;
     if (!allowed(x, fl, true)) { aborted(x, fl); return; }
-    if (single) c.mem.write32(ea(c, d), Number(v) | 0);
-    else c.mem.write64(ea(c, d), lo32(v), hi32(v));
+    if (single) c.mem.write32(a, Number(v) | 0);
+    else c.mem.write64(a, lo32(v), hi32(v));
     record(x, fl, up);
     if (pops) pop(x);
   };
@@ -326,13 +327,12 @@ row({
   id: 'fstp_m80fp', mnemonic: 'fstp', opcode: 'DB /7 mod=mem', operands: ['m80fp'],
   exec: (c, d) => {
     wait(c);
-    const x = c.x87;
+    const x = c.x87, a = ea(c, d);
+    c.mem.checkWritable(a, 10);
     clearFlags();
     const v = read(x, 0);
     const fl = fpFlags;
     if (!allowed(x, fl, true)) { aborted(x, fl); return; }
-    const a = ea(c, d);
-    if ((a & 0xfff) > 0xff6) c.mem.checkWritable(a, 10);
     c.mem.write64(a, lo32(v), hi32(v));
     c.mem.write16(a + 8, Number(v >> 64n));
     record(x, fl, false);
@@ -344,12 +344,12 @@ row({
 function storeInt(bits: number, pops: number, trunc: boolean): ExecFn {
   return (c, d) => {
     wait(c);
-    const x = c.x87;
+    const x = c.x87, a = ea(c, d);
+    c.mem.checkWritable(a, bits / 8);
     clearFlags();
     const v = has(x, 0) ? toInt(get(x, 0), bits, trunc ? 3 : rcOf(x.cw)) : (read(x, 0), -(1n << BigInt(bits - 1)));
     const fl = fpFlags, up = roundedUp;
     if (!allowed(x, fl, true)) { aborted(x, fl); return; }
-    const a = ea(c, d);
     if (bits === 16) c.mem.write16(a, Number(v & 0xffffn));
     else if (bits === 32) c.mem.write32(a, Number(BigInt.asIntN(32, v)));
     else c.mem.write64(a, lo32(v), hi32(v));
@@ -409,7 +409,7 @@ function prem(ieee: boolean): ExecFn {
     const x = c.x87;
     clearFlags();
     const ok = has(x, 0) && has(x, 1);
-    const r = ok ? remainder80(get(x, 0), get(x, 1), ieee) : (raise(IE | STACK_FAULT), INDEFINITE);
+    const r = ok ? remainder80(get(x, 0), get(x, 1), ieee, x.cw) : (raise(IE | STACK_FAULT), INDEFINITE);
     const fl = fpFlags;
     if (!allowed(x, fl, false)) { aborted(x, fl); x.sw &= ~C2; return; }
     put(x, 0, r);
@@ -519,6 +519,14 @@ function envLoad(c: Cpu, a: number): void {
   for (let i = 0; i < 8; i++) if (((tw >> (2 * i)) & 3) !== 3) used |= 1 << i;
   x.used = used;
 }
+/**
+ * Check the whole environment/state operand before touching anything, as the host does: its first four
+ * bytes (a fault there reports the second page's first byte), then its last byte (reported as such).
+ */
+function checkArea(c: Cpu, a: number, len: number, write: boolean): void {
+  if (write) { c.mem.checkWritable(a, 4); c.mem.checkWritable(a + len - 1, 1); }
+  else { c.mem.read32(a); c.mem.read8(a + len - 1); }
+}
 function no16(d: Insn): void {
   if (d.osize === 16) throw invalidOpcode(`${d.row.mnemonic}: the 16-bit (66-prefixed) format is not implemented`);
 }
@@ -527,7 +535,7 @@ row({
   exec: (c, d) => {
     no16(d);
     const a = ea(c, d);
-    c.mem.checkWritable(a, 28);
+    checkArea(c, a, 28, true);
     envStore(c, a);
     c.x87.cw |= 0x3f;
   },
@@ -538,7 +546,7 @@ row({
     no16(d);
     wait(c);
     const a = ea(c, d);
-    c.mem.readBytes(a, 28);
+    checkArea(c, a, 28, false);
     envLoad(c, a);
   },
 });
@@ -547,7 +555,7 @@ row({
   exec: (c, d) => {
     no16(d);
     const a = ea(c, d), x = c.x87, m = c.mem;
-    m.checkWritable(a, 108);
+    checkArea(c, a, 108, true);
     envStore(c, a);
     for (let i = 0; i < 8; i++) {
       const v = get(x, i), o = a + 28 + 10 * i;
@@ -563,7 +571,7 @@ row({
     no16(d);
     wait(c);
     const a = ea(c, d), x = c.x87, m = c.mem;
-    m.readBytes(a, 108);
+    checkArea(c, a, 108, false);
     envLoad(c, a);
     for (let i = 0; i < 8; i++) {
       const o = a + 28 + 10 * i;
