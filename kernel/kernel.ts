@@ -13,7 +13,10 @@ import { GuestMemory } from '../cpu/memory.js';
 import { AddressSpace } from './mm.js';
 import { OpenFile } from './fs/file.js';
 import { Errno } from './errno.js';
-import { faultToSignal, defaultAction, SIGNAL_MESSAGES, signalName, type FaultSignal } from './signal.js';
+import { defaultAction, SIGNAL_MESSAGES, signalName, type FaultSignal } from './signal.js';
+import { exitToUserMode, forceSigFault } from './signals/deliver.js';
+import { timerLimit } from './signals/itimer.js';
+import type { SigInfo } from './signals/siginfo.js';
 import { SYSCALLS } from './syscalls/table.js';
 import type { SyscallRow } from './syscalls/types.js';
 import { defaultRlimits, RLIMIT, type Rlimit } from './rlimit.js';
@@ -56,6 +59,8 @@ export interface KernelObserver {
   tick?(k: Kernel): void;
   /** An emulated call through the vsyscall page (no syscall instruction ran). */
   vsyscall?(k: Kernel, name: string, nr: number, args: number[], result: number): void;
+  /** A signal handler is entered (its frame is built; rip is the handler). */
+  sigdeliver?(k: Kernel, signo: number, info: SigInfo, handler: number): void;
 }
 
 export class Kernel implements CpuHost {
@@ -76,7 +81,7 @@ export class Kernel implements CpuHost {
   exit: ExitInfo | null = null;
   /** Syscalls reported once as unknown. */
   private readonly reported = new Set<number>();
-  /** rt_sigaction state (delivery comes with the [signals] work). */
+  /** rt_sigaction state: struct kernel_sigaction per signal (delivery: kernel/signals/). */
   readonly sigactions = new Map<number, Uint8Array>();
   sigmask = 0n;
   tidAddress = 0;
@@ -84,8 +89,8 @@ export class Kernel implements CpuHost {
   // ---- process state kept by the syscall layer (kernel/syscalls/) ----
   /** Signals sent while blocked, bit signo-1; acted on when unblocked (kernel/syscalls/signal.ts). */
   sigpending = 0n;
-  /** sigaltstack: the alternate signal stack (flags SS_DISABLE = 2: none). */
-  altstack = { sp: 0, size: 0, flags: 2 };
+  /** sigaltstack: sas_ss_sp, sas_ss_size (0: none) and sas_ss_flags as the program set them (kernel/signals/altstack.ts). */
+  altstack = { sp: 0, size: 0, flags: 0 };
   /** Descriptors with FD_CLOEXEC set: a flag of the descriptor, not of the open file it refers to. */
   readonly cloexec = new Set<number>();
   /** getrlimit/setrlimit: [soft, hard] per RLIMIT_* (kernel/rlimit.ts). RLIMIT_NOFILE caps allocFd. */
@@ -151,6 +156,7 @@ export class Kernel implements CpuHost {
     }
     if (!this.exit) cpu.setN(Reg.RAX, result);
     for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
+    exitToUserMode(this);
   }
 
   /**
@@ -194,7 +200,13 @@ export class Kernel implements CpuHost {
   /** A CPU exception: grow the stack, emulate a vsyscall, or deliver the signal Linux would. */
   handleFault(f: GuestFault): void {
     if (f.vector === Vector.PF && !(f.errorCode & PFErr.PRESENT) && this.mm.growStack(f.addr)) return;
-    if (this.vsyscallFault?.(f)) return;
+    if (!this.vsyscallFault?.(f)) this.raiseFaultSignal(f);
+    // Back to user mode: a signal the fault raised is delivered now (kernel/signals/deliver.ts): its
+    // handler is entered, or the process ends.
+    exitToUserMode(this);
+  }
+
+  private raiseFaultSignal(f: GuestFault): void {
     // arch/x86/mm/fault.c __bad_area_nosemaphore: a user access at or above TASK_SIZE_MAX (the
     // vsyscall page in every mode, any kernel address) always reports a protection fault, so as not
     // to leak which kernel pages exist: a read of the page under vsyscall=none is error 5, not 4.
@@ -203,8 +215,7 @@ export class Kernel implements CpuHost {
       f = new GuestFault(f.vector, f.addr, f.errorCode | PFErr.PRESENT, f.detail);
       f.rip = rip;
     }
-    const sig = faultToSignal(f);
-    this.killBySignal(sig.signo, sig, this.faultLine(f, sig));
+    forceSigFault(this, f, (sig) => this.faultLine(f, sig));
   }
 
   /** AT_HWCAP: CPUID leaf 1 EDX of the CPU colonel presents, as x86-64 Linux passes it (elf_hwcap). */
@@ -256,10 +267,11 @@ export class Kernel implements CpuHost {
   run(maxInsns = Infinity): ExitInfo {
     const stopAt = this.cpu.icount + maxInsns;
     while (!this.exit) {
-      const limit = Math.min(this.cpu.icount + this.insnsToTick(), stopAt);
+      const limit = Math.min(this.cpu.icount + this.insnsToTick(), stopAt, timerLimit(this));
       const r = this.engine.run(limit);
       if (r.kind === 'fault') this.handleFault(r.fault);
       if (this.tsc() >= this.tk.nextTickTsc) this.timerTick();
+      exitToUserMode(this);
       if (!this.exit && this.cpu.icount >= stopAt) return { kind: 'limit', status: 124 };
     }
     return this.exit;

@@ -14,6 +14,10 @@ import { GuestFault, Vector, PFErr } from '../cpu/fault.js';
 import { PAGE_SIZE, PROT_READ, PROT_EXEC, PROT_NONE } from '../cpu/memory.js';
 import { SYSCALLS } from './syscalls/table.js';
 import type { Kernel } from './kernel.js';
+import { forceSig, setFaultRecord } from './signals/deliver.js';
+import { faultInfo, SI } from './signals/siginfo.js';
+import { Sig } from './signal.js';
+import { TASK_SIZE_MAX } from './signals/faults.js';
 
 /** 0xffffffffff600000 as the signed number colonel uses for addresses. */
 export const VSYSCALL_ADDR = -0xa00000;
@@ -48,9 +52,25 @@ export function mapVsyscall(k: Kernel, mode: VsyscallMode): void {
   k.vsyscallFault = (f) => emulateVsyscall(k, f);
 }
 
+/** The pointer-argument sizes each slot's write_ok_or_segv checks (rdi, rsi). */
+const ARG_SIZES = [[16, 8], [8, 0], [4, 4]] as const;
+
 /**
- * emulate_vsyscall: handle a fetch fault in the page. Returns true if the call was emulated (the
- * process goes on at the caller), false to let the fault become SIGSEGV.
+ * write_ok_or_segv: a pointer argument outside user space (access_ok fails) is a SIGSEGV with that
+ * address, as if the vsyscall page's code had stored through it. NULL and user pointers pass.
+ */
+function writeOkOrSegv(k: Kernel, ptr: number, size: number): boolean {
+  if (size === 0 || (ptr >= 0 && ptr + size <= TASK_SIZE_MAX)) return true;
+  setFaultRecord(k, Vector.PF, PFErr.USER | PFErr.WRITE, ptr);
+  forceSig(k, Sig.SIGSEGV, faultInfo(Sig.SIGSEGV, SI.SEGV_MAPERR, ptr));
+  return false;
+}
+
+/**
+ * emulate_vsyscall: handle a fault in the page. Returns false for faults it does not handle (a data
+ * access, vsyscall=none: they become SIGSEGV as page faults), true otherwise: the call was emulated
+ * (the process goes on at the caller), or it was refused with a SIGSEGV that carries no fault
+ * address (force_sig: a misaligned entry, an unreadable return address, a bad pointer argument).
  */
 export function emulateVsyscall(k: Kernel, f: GuestFault): boolean {
   if (f.vector !== Vector.PF || !(f.errorCode & PFErr.FETCH)) return false;
@@ -60,7 +80,8 @@ export function emulateVsyscall(k: Kernel, f: GuestFault): boolean {
   const slot = off >> 10;
   if ((off & 0x3ff) !== 0 || slot >= VSYSCALL_SLOTS.length) {
     k.options.diag(`colonel: vsyscall fetch at misaligned address ${(BigInt(addr) + (1n << 64n)).toString(16)} -> SIGSEGV`);
-    return false;
+    forceSig(k, Sig.SIGSEGV);
+    return true;
   }
   const c = k.cpu;
   // The return address must be readable: the emulated ret pops it.
@@ -70,18 +91,24 @@ export function emulateVsyscall(k: Kernel, f: GuestFault): boolean {
     retLo = k.mem.read64(sp);
     retHi = k.mem.hi;
   } catch {
-    return false;
+    k.options.diag('colonel: vsyscall with bad stack -> SIGSEGV');
+    forceSig(k, Sig.SIGSEGV);
+    return true;
   }
   const { name, nr } = VSYSCALL_SLOTS[slot];
   const row = SYSCALLS[nr];
   const args = [c.getS(Reg.RDI), c.getS(Reg.RSI), c.getS(Reg.RDX), 0, 0, 0];
+  const [s0, s1] = ARG_SIZES[slot];
+  if ((args[0] && !writeOkOrSegv(k, args[0], s0)) || (args[1] && !writeOkOrSegv(k, args[1], s1))) return true;
   let result: number;
   try {
     result = row ? row.handler(k, args[0], args[1], args[2], 0, 0, 0) : -38;
   } catch (e) {
     // A bad pointer argument: Linux sends SIGSEGV rather than returning EFAULT here.
-    if (e instanceof GuestFault) return false;
-    throw e;
+    if (!(e instanceof GuestFault)) throw e;
+    k.options.diag('colonel: vsyscall fault (bad pointer argument) -> SIGSEGV');
+    forceSig(k, Sig.SIGSEGV);
+    return true;
   }
   c.setN(Reg.RAX, result);
   c.rip = retHi * 4294967296 + (retLo >>> 0);

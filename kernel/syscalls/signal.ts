@@ -1,17 +1,18 @@
 // Signal state: rt_sigaction, rt_sigprocmask, rt_sigpending, sigaltstack, and kill/tkill/tgkill to
 // oneself (linux/kernel/signal.c). The dispositions, mask, pending set and alternate stack are kept in
-// the Kernel (k.sigactions, k.sigmask, k.sigpending, k.altstack) so that signal delivery can build on them.
-//
-// What happens to a signal today: ignored ones are discarded; a blocked one stays pending until the
-// mask lets it through (musl's and glibc's raise() block signals around tkill, so abort() depends on
-// this); a default action of terminate or core ends the process as Linux would (abort() → SIGABRT,
-// status 134). Running a handler the program installed is not implemented yet: such a signal is
-// dropped with a one-time diagnostic. Stop signals are ignored (there is no job control).
+// the Kernel (k.sigactions, k.sigmask, k.sigpending, k.altstack); kernel/signals/ queues and delivers
+// signals from them when the process returns to user mode (after this syscall): a handler runs on a
+// signal frame, a default action ignores or ends the process, a blocked signal waits for its unblocking
+// (musl's and glibc's raise() block signals around tkill, so abort() depends on it). Stop signals are
+// ignored (there is no job control).
 
 import { Errno } from '../errno.js';
 import { copyFromUser, copyToUser, StructWriter } from '../uaccess.js';
-import { defaultAction, signalName, Sig } from '../signal.js';
-import { warnOnce } from './common.js';
+import { defaultAction, Sig } from '../signal.js';
+import { sendSig, flushSig } from '../signals/deliver.js';
+import { userInfo } from '../signals/siginfo.js';
+import { currentAltstack, doSigaltstack } from '../signals/altstack.js';
+import { Reg } from '../../cpu/cpu.js';
 import type { Kernel } from '../kernel.js';
 import { a, type SyscallRow } from './types.js';
 
@@ -38,31 +39,14 @@ function ignored(k: Kernel, sig: number): boolean {
   return h === SIG_DFL && ['ign', 'cont', 'stop'].includes(defaultAction(sig));
 }
 
-/** Send `sig` to this process (kill, tgkill, a broken pipe): discard, leave pending, or act on it now. */
-export function sendSignal(k: Kernel, sig: number): void {
+/**
+ * Send `sig` to this process (kill, tgkill, a broken pipe): queued, or dropped if ignored; acted on
+ * when the process returns to user mode. `code` is the si_code (SI_USER for kill and for the
+ * kernel's own send_sig, SI_TKILL for tkill/tgkill).
+ */
+export function sendSignal(k: Kernel, sig: number, code = 0): void {
   if (sig === 0) return;
-  if (ignored(k, sig)) {
-    if (defaultAction(sig) === 'stop' && handlerOf(k, sig) === SIG_DFL) warnOnce(k, 'stop', `${signalName(sig)} ignored: colonel has no job control`);
-    return;
-  }
-  k.sigpending |= bit(sig);
-  deliverPending(k);
-}
-
-/** Act on pending signals the mask no longer blocks (called after kill and after mask changes). */
-export function deliverPending(k: Kernel): void {
-  let ready = k.sigpending & ~k.sigmask;
-  for (let sig = 1; ready && sig <= NSIG && !k.exit; sig++) {
-    if (!(ready & bit(sig))) continue;
-    ready &= ~bit(sig);
-    k.sigpending &= ~bit(sig);
-    if (ignored(k, sig)) continue;
-    if (handlerOf(k, sig) === SIG_DFL) {
-      k.killBySignal(sig);
-      return;
-    }
-    warnOnce(k, `handler:${sig}`, `${signalName(sig)} has a handler, but running signal handlers is not implemented yet; the signal is dropped`);
-  }
+  sendSig(k, sig, userInfo(sig, code, k.pid, 0));
 }
 
 function sysRtSigaction(k: Kernel, sig: number, act: number, oact: number, size: number): number {
@@ -74,7 +58,7 @@ function sysRtSigaction(k: Kernel, sig: number, act: number, oact: number, size:
     const v = new DataView(next.buffer);
     v.setBigUint64(24, v.getBigUint64(24, true) & ~UNBLOCKABLE, true); // sa_mask cannot hold SIGKILL/SIGSTOP
     k.sigactions.set(sig, next);
-    if (ignored(k, sig)) k.sigpending &= ~bit(sig); // POSIX: setting SIG_IGN discards a pending signal
+    if (ignored(k, sig)) flushSig(k, sig); // POSIX: setting SIG_IGN discards a pending signal
   }
   if (oact) copyToUser(k, oact, old);
   return 0;
@@ -96,26 +80,17 @@ function sysRtSigprocmask(k: Kernel, how: number, set: number, oset: number, siz
     k.sigmask &= ~UNBLOCKABLE;
   }
   if (oset) copyToUser(k, oset, new StructWriter(8).u64(0, old).bytes);
-  deliverPending(k);
   return 0;
 }
 
-const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 1 << 31;
-const MINSIGSTKSZ = 2048;
-
 /** sigaltstack: stack_t is {void *ss_sp; int ss_flags; size_t ss_size} (24 bytes). */
 function sysSigaltstack(k: Kernel, ss: number, oss: number): number {
-  const old = { ...k.altstack };
+  const sp = k.cpu.getS(Reg.RSP);
+  const old = currentAltstack(k, sp);
   if (ss) {
     const v = new DataView(copyFromUser(k, ss, 24).buffer);
-    const sp = Number(v.getBigInt64(0, true)), flags = v.getInt32(8, true), size = Number(v.getBigUint64(16, true));
-    const mode = flags & ~SS_AUTODISARM;
-    if (mode !== 0 && mode !== SS_ONSTACK && mode !== SS_DISABLE) return -Errno.EINVAL;
-    if (mode === SS_DISABLE) k.altstack = { sp: 0, size: 0, flags: SS_DISABLE };
-    else {
-      if (size < MINSIGSTKSZ) return -Errno.ENOMEM;
-      k.altstack = { sp, size, flags: flags & SS_AUTODISARM };
-    }
+    const r = doSigaltstack(k, { sp: Number(v.getBigInt64(0, true)), flags: v.getInt32(8, true), size: Number(v.getBigUint64(16, true)) }, sp);
+    if (r < 0) return r;
   }
   if (oss) copyToUser(k, oss, new StructWriter(24).u64(0, old.sp).i32(8, old.flags).u64(16, old.size).bytes);
   return 0;
@@ -126,21 +101,21 @@ function sysKill(k: Kernel, pid: number, sig: number): number {
   if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
   const self = pid === k.pid || pid === 0 || (pid < -1 && -pid === k.pgid);
   if (!self) return -Errno.ESRCH;
-  sendSignal(k, sig);
+  sendSignal(k, sig, 0);
   return 0;
 }
 
 function sysTgkill(k: Kernel, tgid: number, tid: number, sig: number): number {
   if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG) return -Errno.EINVAL;
   if (tgid !== k.pid || tid !== k.pid) return -Errno.ESRCH;
-  sendSignal(k, sig);
+  sendSignal(k, sig, -6); // SI_TKILL
   return 0;
 }
 
 export const SIGNAL_SYSCALLS: SyscallRow[] = [
   {
-    nr: 13, name: 'rt_sigaction', args: [a('signum', 'signo'), a('act', 'sigaction_in'), a('oldact', 'sigaction_out'), a('sigsetsize', 'size')], ret: 'int', status: 'partial', classes: ['signal'],
-    note: 'dispositions are recorded; handlers do not run yet', handler: (k, sig, act, oact, size) => sysRtSigaction(k, sig, act, oact, size),
+    nr: 13, name: 'rt_sigaction', args: [a('signum', 'signo'), a('act', 'sigaction_in'), a('oldact', 'sigaction_out'), a('sigsetsize', 'size')], ret: 'int', status: 'full', classes: ['signal'],
+    handler: (k, sig, act, oact, size) => sysRtSigaction(k, sig, act, oact, size),
   },
   {
     nr: 14, name: 'rt_sigprocmask', args: [a('how', 'sighow'), a('set', 'sigset_in'), a('oldset', 'sigset_out'), a('sigsetsize', 'size')], ret: 'int', status: 'full', classes: ['signal'],
@@ -155,19 +130,19 @@ export const SIGNAL_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 131, name: 'sigaltstack', args: [a('ss', 'sigaltstack_in'), a('old_ss', 'sigaltstack_out')], ret: 'int', status: 'partial', classes: ['signal'],
-    note: 'recorded for signal delivery; never reports SS_ONSTACK yet', handler: (k, ss, oss) => sysSigaltstack(k, ss, oss),
+    nr: 131, name: 'sigaltstack', args: [a('ss', 'sigaltstack_in'), a('old_ss', 'sigaltstack_out')], ret: 'int', status: 'full', classes: ['signal'],
+    handler: (k, ss, oss) => sysSigaltstack(k, ss, oss),
   },
   {
     nr: 62, name: 'kill', args: [a('pid', 'int'), a('sig', 'signo')], ret: 'int', status: 'partial', classes: ['signal', 'process'],
-    note: 'only this process exists; default actions and masks apply, handlers do not run yet', handler: (k, pid, sig) => sysKill(k, pid | 0, sig | 0),
+    note: 'only this process exists', handler: (k, pid, sig) => sysKill(k, pid | 0, sig | 0),
   },
   {
     nr: 200, name: 'tkill', args: [a('tid', 'int'), a('sig', 'signo')], ret: 'int', status: 'partial', classes: ['signal', 'process'],
-    note: 'only this thread exists; handlers do not run yet', handler: (k, tid, sig) => sysTgkill(k, k.pid, tid | 0, sig | 0),
+    note: 'only this thread exists', handler: (k, tid, sig) => sysTgkill(k, k.pid, tid | 0, sig | 0),
   },
   {
     nr: 234, name: 'tgkill', args: [a('tgid', 'int'), a('tid', 'int'), a('sig', 'signo')], ret: 'int', status: 'partial', classes: ['signal', 'process'],
-    note: 'only this thread exists; handlers do not run yet', handler: (k, tgid, tid, sig) => sysTgkill(k, tgid | 0, tid | 0, sig | 0),
+    note: 'only this thread exists', handler: (k, tgid, tid, sig) => sysTgkill(k, tgid | 0, tid | 0, sig | 0),
   },
 ];

@@ -8,6 +8,8 @@
 //   memory.ts   brk, mmap, munmap, mprotect, mremap, madvise, msync
 //   process.ts  exit, ids, arch_prctl, uname, rlimits, process groups, affinity, fork/exec/wait stubs
 //   signal.ts   rt_sigaction, rt_sigprocmask, sigaltstack, kill/tkill/tgkill
+//   ../signals/syscalls.ts  rt_sigreturn, pause, sigsuspend, sigtimedwait, sigqueueinfo, alarm, itimers,
+//               process_vm_readv/writev (signal delivery lives in kernel/signals/)
 //   time.ts     clock_gettime and friends, nanosleep, times, getrusage
 //   misc.ts     ioctl, poll/select, getrandom, futex, sysinfo
 
@@ -18,11 +20,12 @@ import { STAT_SYSCALLS } from './stat.js';
 import { MEMORY_SYSCALLS } from './memory.js';
 import { PROCESS_SYSCALLS } from './process.js';
 import { SIGNAL_SYSCALLS } from './signal.js';
+import { SIGNAL_DELIVERY_SYSCALLS } from '../signals/syscalls.js';
 import { TIME_SYSCALLS } from './time.js';
 import { MISC_SYSCALLS } from './misc.js';
 
 export const SYSCALL_ROWS: readonly SyscallRow[] = [
-  ...FS_SYSCALLS, ...NAMEI_SYSCALLS, ...STAT_SYSCALLS, ...MEMORY_SYSCALLS, ...PROCESS_SYSCALLS, ...SIGNAL_SYSCALLS, ...TIME_SYSCALLS, ...MISC_SYSCALLS,
+  ...FS_SYSCALLS, ...NAMEI_SYSCALLS, ...STAT_SYSCALLS, ...MEMORY_SYSCALLS, ...PROCESS_SYSCALLS, ...SIGNAL_SYSCALLS, ...SIGNAL_DELIVERY_SYSCALLS, ...TIME_SYSCALLS, ...MISC_SYSCALLS,
 ];
 
 export const SYSCALLS: (SyscallRow | undefined)[] = [];

@@ -4,12 +4,15 @@
 // Every reading comes from k.clockNs(clockid) and every sleep goes through sleepNs(), so the clock
 // behind them can change (kernel/clock.ts today, kernel/time/'s Timekeeper later) without touching
 // this file. With the virtual clock a sleep advances time instead of waiting: sleep(10) returns at
-// once, and the program sees ten seconds pass. With --clock host the host really sleeps.
+// once, and the program sees ten seconds pass. With --clock host the host really sleeps. A sleep ends
+// early, with EINTR and the time left, when the process's own timer raises a signal it acts on
+// (kernel/signals/wait.ts).
 
 import { Errno } from '../errno.js';
 import { copyFromUser, copyToUser, StructWriter } from '../uaccess.js';
 import { CLOCK, clockResNs } from '../clock.js';
 import { wouldBlockForever } from './common.js';
+import { sleepInterruptible } from '../signals/wait.js';
 import type { Kernel } from '../kernel.js';
 import { a, type SyscallRow } from './types.js';
 
@@ -57,7 +60,7 @@ const TIMER_ABSTIME = 1;
 /** The clocks clock_nanosleep accepts (posix-timers.c: those with an nsleep method). */
 const SLEEPABLE = new Set<number>([CLOCK.REALTIME, CLOCK.MONOTONIC, CLOCK.BOOTTIME, CLOCK.TAI, CLOCK.PROCESS_CPUTIME_ID]);
 
-function sysClockNanosleep(k: Kernel, id: number, flags: number, req: number): number {
+function sysClockNanosleep(k: Kernel, id: number, flags: number, req: number, rem: number): number {
   if (!SLEEPABLE.has(id)) return k.clockNs(id) === null ? -Errno.EINVAL : -Errno.EOPNOTSUPP; // a clock without nsleep
   const t = getTimespec(k, req);
   if (typeof t === 'number') return t;
@@ -66,8 +69,11 @@ function sysClockNanosleep(k: Kernel, id: number, flags: number, req: number): n
   if (ns <= 0n) return 0;
   // The process's CPU time does not advance while it sleeps: nothing else could run to advance it.
   if (id === CLOCK.PROCESS_CPUTIME_ID) return wouldBlockForever(k, 'clock_nanosleep on CLOCK_PROCESS_CPUTIME_ID');
-  sleepNs(k, ns);
-  return 0;
+  const left = sleepInterruptible(k, ns);
+  if (left <= 0n) return 0;
+  // Interrupted by a signal: a relative sleep reports the time left (an absolute one need not).
+  if (rem && !(flags & TIMER_ABSTIME)) putTimespec(k, rem, left);
+  return -Errno.EINTR;
 }
 
 const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
@@ -114,16 +120,18 @@ export const TIME_SYSCALLS: SyscallRow[] = [
   },
   {
     nr: 35, name: 'nanosleep', args: [a('req', 'timespec_in'), a('rem', 'timespec_rem')], ret: 'int', status: 'full', classes: ['clock'],
-    note: 'virtual clock: advances time without waiting', handler: (k, req) => {
+    note: 'virtual clock: advances time without waiting', handler: (k, req, rem) => {
       const t = getTimespec(k, req);
       if (typeof t === 'number') return t;
-      sleepNs(k, t);
-      return 0;
+      const left = sleepInterruptible(k, t);
+      if (left <= 0n) return 0;
+      if (rem) putTimespec(k, rem, left); // interrupted by a signal
+      return -Errno.EINTR;
     },
   },
   {
     nr: 230, name: 'clock_nanosleep', args: [a('clockid', 'clockid'), a('flags', 'timerflags'), a('request', 'timespec_in'), a('remain', 'timespec_rem')], ret: 'int', status: 'full', classes: ['clock'],
-    note: 'virtual clock: advances time without waiting', handler: (k, id, flags, req) => sysClockNanosleep(k, id | 0, flags | 0, req),
+    note: 'virtual clock: advances time without waiting', handler: (k, id, flags, req, rem) => sysClockNanosleep(k, id | 0, flags | 0, req, rem),
   },
   {
     nr: 100, name: 'times', args: [a('buf', 'tms_out')], ret: 'int', status: 'full', classes: ['clock', 'process'],
