@@ -128,16 +128,19 @@ export function render(s: Session, o: ViewOptions): string[] {
   const expl = explanationLines(s, L);
   const outLinesAll = outputLines(s, 1000);
 
+  // A tall terminal that is not wide enough for the right column gets the map and vvar below.
+  const below = o.height !== null && !right && o.height >= 44 ? [...mapLines(s), ...vvarLines(s).filter((l) => /^(seq|vnotb|cycle_last|basetime\[[01]\])\s/.test(l[0][0]))] : [];
+  const belowRows = below.length ? Math.min(below.length, o.height! - 40 + 8) : 0;
   let codeRows: number, explRows: number, outRows: number;
   if (o.height === null) {
     codeRows = 9;
     explRows = expl.length;
     outRows = Math.min(outLinesAll.length, 6);
   } else {
-    const flex = o.height - out.length - 5; // 3 rules, message, prompt
+    const flex = o.height - out.length - 5 - (belowRows ? belowRows + 1 : 0); // 3 rules, message, prompt
     outRows = Math.min(Math.max(1, outLinesAll.length), o.height >= 40 ? 8 : 2);
     const rest = flex - outRows;
-    const minCode = s.info ? 3 : 5;
+    const minCode = s.info ? 3 : Math.max(5, Math.floor(rest / 3));
     codeRows = Math.max(minCode, Math.min(rest - expl.length, s.info ? 8 : 16));
     explRows = rest - codeRows;
   }
@@ -153,6 +156,10 @@ export function render(s: Session, o: ViewOptions): string[] {
   mid.push(p.rule('output (guest stdout and stderr)', L));
   for (const l of outLinesAll.slice(-outRows)) mid.push(p.fit(l, L));
   while (o.height !== null && mid.length < codeRows + explRows + outRows + 3) mid.push(' '.repeat(L));
+  if (belowRows) {
+    mid.push(p.rule('memory map · vvar (update_vsyscall writes, the vDSO reads)', L));
+    for (const l of below.slice(0, belowRows)) mid.push(p.fit(l, L));
+  }
 
   if (right) {
     const col: string[] = [p.rule('memory map', side)];
