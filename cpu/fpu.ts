@@ -34,41 +34,52 @@ export interface Format {
   readonly explicit: boolean;
   /** Significand precision including the integer bit. */
   readonly prec: number;
+  // Derived bigint constants (BigInt(...) in the hot path allocates): shift of the sign+exponent
+  // field, the fraction mask, the quiet bit, and the all-ones exponent as a number.
+  readonly seShift: bigint;
+  readonly fracMask: bigint;
+  readonly quietBit: bigint;
+  readonly expMax: number;
 }
-export const F32: Format = { name: 'single', bits: 32, expBits: 8, fracBits: 23, bias: 127, explicit: false, prec: 24 };
-export const F64: Format = { name: 'double', bits: 64, expBits: 11, fracBits: 52, bias: 1023, explicit: false, prec: 53 };
-export const F80: Format = { name: 'extended', bits: 80, expBits: 15, fracBits: 63, bias: 16383, explicit: true, prec: 64 };
+function format(name: string, bits: number, expBits: number, fracBits: number, explicit: boolean): Format {
+  return {
+    name, bits, expBits, fracBits, bias: (1 << (expBits - 1)) - 1, explicit, prec: fracBits + 1,
+    seShift: BigInt(bits - 1 - expBits), fracMask: (1n << BigInt(fracBits)) - 1n, quietBit: 1n << BigInt(fracBits - 1),
+    expMax: (1 << expBits) - 1,
+  };
+}
+export const F32 = format('single', 32, 8, 23, false);
+export const F64 = format('double', 64, 11, 52, false);
+export const F80 = format('extended', 80, 15, 63, true);
 
 /** Classes of a bit pattern. UNSUPPORTED: an 80-bit pattern the x87 rejects (unnormal, pseudo-NaN). */
 export const ZERO = 0, DENORMAL = 1, NORMAL = 2, INF = 3, QNAN = 4, SNAN = 5, UNSUPPORTED = 6;
 
-const expMaskOf = (f: Format) => BigInt((1 << f.expBits) - 1);
-const fracMaskOf = (f: Format) => (1n << BigInt(f.fracBits)) - 1n;
+const J_BIT = 1n << 63n;
 
 export function signOf(f: Format, v: bigint): number {
-  return Number(v >> BigInt(f.bits - 1)) & 1;
+  return Number(v >> f.seShift) >> f.expBits;
 }
 export function expOf(f: Format, v: bigint): number {
-  return Number((v >> BigInt(f.bits - 1 - f.expBits)) & expMaskOf(f));
+  return Number(v >> f.seShift) & f.expMax;
 }
 /** The fraction field (for the 80-bit format: bits 62..0, without J). */
 export function fracOf(f: Format, v: bigint): bigint {
-  return v & fracMaskOf(f);
+  return v & f.fracMask;
 }
 
 export function classify(f: Format, v: bigint): number {
-  const e = expOf(f, v);
-  const frac = fracOf(f, v);
-  const quiet = 1n << BigInt(f.fracBits - 1);
+  const e = Number(v >> f.seShift) & f.expMax;
+  const frac = v & f.fracMask;
   if (f.explicit) {
-    const j = (v >> 63n) & 1n;
-    if (e === 0) return j === 0n && frac === 0n ? ZERO : DENORMAL; // J=1: pseudo-denormal
-    if (j === 0n) return UNSUPPORTED; // unnormal, pseudo-infinity, pseudo-NaN
-    if (e === 0x7fff) return frac === 0n ? INF : frac & quiet ? QNAN : SNAN;
+    const j = (v & J_BIT) !== 0n;
+    if (e === 0) return !j && frac === 0n ? ZERO : DENORMAL; // J=1: pseudo-denormal
+    if (!j) return UNSUPPORTED; // unnormal, pseudo-infinity, pseudo-NaN
+    if (e === 0x7fff) return frac === 0n ? INF : frac & f.quietBit ? QNAN : SNAN;
     return NORMAL;
   }
   if (e === 0) return frac === 0n ? ZERO : DENORMAL;
-  if (e === (1 << f.expBits) - 1) return frac === 0n ? INF : frac & quiet ? QNAN : SNAN;
+  if (e === f.expMax) return frac === 0n ? INF : frac & f.quietBit ? QNAN : SNAN;
   return NORMAL;
 }
 
@@ -86,24 +97,23 @@ export function unpack(f: Format, v: bigint): Num {
   const sign = signOf(f, v);
   const e = expOf(f, v);
   if (f.explicit) return { sign, sig: v & 0xffffffffffffffffn, exp: (e === 0 ? 1 : e) - f.bias - 63 };
-  const frac = fracOf(f, v);
+  const frac = v & f.fracMask;
   if (e === 0) return { sign, sig: frac, exp: 1 - f.bias - f.fracBits };
   return { sign, sig: frac | (1n << BigInt(f.fracBits)), exp: e - f.bias - f.fracBits };
 }
 
 export function zeroOf(f: Format, sign: number): bigint {
-  return BigInt(sign) << BigInt(f.bits - 1);
+  return sign ? 1n << BigInt(f.bits - 1) : 0n;
 }
 export function infOf(f: Format, sign: number): bigint {
-  const e = expMaskOf(f) << BigInt(f.bits - 1 - f.expBits);
-  return zeroOf(f, sign) | e | (f.explicit ? 1n << 63n : 0n);
+  return (BigInt((sign << f.expBits) | f.expMax) << f.seShift) | (f.explicit ? J_BIT : 0n);
 }
 /** The default NaN ("QNaN floating-point indefinite"): negative, quiet bit only. */
 export function defaultNaN(f: Format): bigint {
-  return infOf(f, 1) | (1n << BigInt(f.fracBits - 1));
+  return infOf(f, 1) | f.quietBit;
 }
 export function quiet(f: Format, v: bigint): bigint {
-  return v | (1n << BigInt(f.fracBits - 1));
+  return v | f.quietBit;
 }
 export function negate(f: Format, v: bigint): bigint {
   return v ^ (1n << BigInt(f.bits - 1));
@@ -119,12 +129,12 @@ export function convertNaN(from: Format, to: Format, v: bigint): bigint {
 
 // ---- bit lengths and integer square roots of bigints ----
 
-const CLZ_HEX = [4, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4];
 export function bitLength(x: bigint): number {
-  if (x === 0n) return 0;
-  if (x < 0x20000000000000n) return smallBitLength(Number(x));
-  const h = x.toString(16);
-  return (h.length - 1) * 4 + CLZ_HEX[parseInt(h[0], 16)];
+  if (x < 0x20000000000000n) return smallBitLength(Number(x)); // below 2^53: exact as a number
+  let n = 0;
+  while (x >= 0x10000000000000000n) { x >>= 64n; n += 64; }
+  const hi = Number(x >> 32n);
+  return hi !== 0 ? n + 64 - Math.clz32(hi) : n + 32 - Math.clz32(Number(x));
 }
 function smallBitLength(n: number): number {
   return n < 4294967296 ? 32 - Math.clz32(n) : 32 + (32 - Math.clz32(Math.floor(n / 4294967296)));
@@ -315,9 +325,9 @@ export function roundPack(f: Format, x: Exact, prec: number, rc: number, opts = 
 
 /** Assemble a pattern from a biased exponent and a significand of `prec` bits (integer bit on top). */
 function pack(f: Format, sign: number, e: number, m: bigint, prec: number): bigint {
-  const head = (BigInt(sign) << BigInt(f.bits - 1)) | (BigInt(e) << BigInt(f.bits - 1 - f.expBits));
-  if (f.explicit) return head | (m << BigInt(64 - prec));
-  return head | (m & fracMaskOf(f));
+  const head = BigInt(sign * (f.expMax + 1) + e) << f.seShift;
+  if (f.explicit) return head | (prec === 64 ? m : m << BigInt(64 - prec));
+  return head | (m & f.fracMask);
 }
 
 /**
