@@ -156,7 +156,7 @@ export class Kernel implements CpuHost {
     }
     if (!this.exit) cpu.setN(Reg.RAX, result);
     for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
-    exitToUserMode(this);
+    exitToUserMode(this, nr);
   }
 
   /**

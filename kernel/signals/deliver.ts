@@ -22,6 +22,8 @@ import { setupRtFrame } from './frame.js';
 import { sasSsReset, SS_AUTODISARM } from './altstack.js';
 import { fireItimers } from './itimer.js';
 import { faultSignal } from './faults.js';
+import { ERESTARTNOINTR, ERESTARTSYS, isRestart } from './restart.js';
+import { Errno } from '../errno.js';
 
 /** SIGKILL and SIGSTOP can be neither blocked nor caught. */
 export const UNBLOCKABLE = sigbit(Sig.SIGKILL) | sigbit(Sig.SIGSTOP);
@@ -162,17 +164,21 @@ export function signalWaiting(k: Kernel): boolean {
 
 /**
  * Return to user mode (after a syscall, a fault, a timer stop): fire due timers, then deliver every
- * pending signal the mask lets through. Also finishes rt_sigreturn's exact rax.
+ * pending signal the mask lets through. After syscall `syscallNr`, a restart code in rax (restart.ts)
+ * is resolved: -EINTR or a restart for the first handler, a restart if none runs. Also finishes
+ * rt_sigreturn's exact rax.
  */
-export function exitToUserMode(k: Kernel): void {
+export function exitToUserMode(k: Kernel, syscallNr = -1): void {
   const st = sigState(k);
+  const c = k.cpu;
   if (st.sigreturnRax) {
-    k.cpu.r32[2 * Reg.RAX] = st.sigreturnRax.lo;
-    k.cpu.r32[2 * Reg.RAX + 1] = st.sigreturnRax.hi;
+    c.r32[2 * Reg.RAX] = st.sigreturnRax.lo;
+    c.r32[2 * Reg.RAX + 1] = st.sigreturnRax.hi;
     st.sigreturnRax = null;
   }
   if (k.exit) return;
   fireItimers(k);
+  let restart = syscallNr >= 0 && isRestart(c.getS(Reg.RAX)) ? -c.getS(Reg.RAX) : 0;
   let delivered = false;
   while (!k.exit) {
     const sig = nextSignal(k, k.sigpending & ~k.sigmask);
@@ -190,13 +196,27 @@ export function exitToUserMode(k: Kernel): void {
       k.killBySignal(sig, q.fault, q.line ?? '');
       return;
     }
+    if (restart) {
+      // handle_signal: the interrupted call fails with EINTR, or runs again for SA_RESTART.
+      if (restart === ERESTARTNOINTR || (restart === ERESTARTSYS && act.flags & SA.RESTART)) restartSyscall(k, syscallNr);
+      else c.setN(Reg.RAX, -Errno.EINTR);
+      restart = 0;
+    }
     if (handleSignal(k, sig, act, q.info)) delivered = true;
   }
+  // No handler ran: the call starts over, as if never interrupted.
+  if (restart && !k.exit) restartSyscall(k, syscallNr);
   // restore_saved_sigmask: a sigsuspend that ran no handler gets its mask back.
   if (!delivered && st.savedMask !== null) {
     k.sigmask = st.savedMask;
     st.savedMask = null;
   }
+}
+
+/** Run syscall `nr` again: rax = nr, rip back over the 2-byte syscall instruction. */
+function restartSyscall(k: Kernel, nr: number): void {
+  k.cpu.setN(Reg.RAX, nr);
+  k.cpu.rip -= 2;
 }
 
 /** handle_signal: enter the handler; on a frame that cannot be built, SIGSEGV (signal_setup_done). */

@@ -17,7 +17,7 @@ import { restoreRtFrame } from './frame.js';
 import { dequeue, forceSig, nextSignal, sendSig, UNBLOCKABLE } from './deliver.js';
 import { encodeSiginfo, SI, SIGINFO_SIZE } from './siginfo.js';
 import { NSIG, sigState } from './state.js';
-import { waitForSignal, waitTimed } from './wait.js';
+import { pauseUntilSignal, waitTimed } from './wait.js';
 import { alarm, getItimer, setItimer, ITIMER_PROF, type ItimerValue } from './itimer.js';
 
 const SIGSET_SIZE = 8;
@@ -43,7 +43,7 @@ function sysRtSigsuspend(k: Kernel, umask: number, size: number): number {
   // set_restore_sigmask: the frame of the handler that ends the wait saves the old mask.
   sigState(k).savedMask = k.sigmask;
   k.sigmask = mask;
-  return waitForSignal(k, 'rt_sigsuspend');
+  return pauseUntilSignal(k, 'rt_sigsuspend');
 }
 
 function sysRtSigtimedwait(k: Kernel, uthese: number, uinfo: number, uts: number, size: number): number {
@@ -150,7 +150,7 @@ export const SIGNAL_DELIVERY_SYSCALLS: SyscallRow[] = [
   },
   {
     nr: 34, name: 'pause', args: [], ret: 'int', status: 'full', classes: ['signal'],
-    note: 'only this process\'s own timers can wake it (else EDEADLK)', handler: (k) => waitForSignal(k, 'pause'),
+    note: 'only this process\'s own timers can wake it (else EDEADLK)', handler: (k) => pauseUntilSignal(k, 'pause'),
   },
   {
     nr: 130, name: 'rt_sigsuspend', args: [a('mask', 'sigset_in'), a('sigsetsize', 'size')], ret: 'int', status: 'full', classes: ['signal'],

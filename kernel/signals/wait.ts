@@ -4,13 +4,14 @@
 // the timer, and looks at what is pending. A signal the process would act on (a handler, or a default
 // action that kills) ends the wait with -EINTR; the handler then runs on the way out of the syscall.
 // A wait nothing can end would last forever on Linux; colonel says so and fails it (EDEADLK), as the
-// other impossible waits do (kernel/syscalls/common.ts).
+// other impossible waits do (kernel/syscalls/common.ts, whose wouldBlockForever also waits here first
+// for the process's own timer, and then asks for a restart: -ERESTARTSYS, see deliver.ts).
 
 import { Errno } from '../errno.js';
 import { CLOCK } from '../clock.js';
 import type { Kernel } from '../kernel.js';
 import { sleepNs } from '../syscalls/time.js';
-import { wouldBlockForever } from '../syscalls/common.js';
+import { deadlock } from '../syscalls/common.js';
 import { fireItimers, realDeadline } from './itimer.js';
 import { signalWaiting } from './deliver.js';
 
@@ -41,17 +42,22 @@ export function sleepInterruptible(k: Kernel, ns: bigint): bigint {
 }
 
 /**
- * Wait until a signal the process acts on is pending (pause, sigsuspend): -EINTR, or -EDEADLK when
- * nothing could ever arrive.
+ * Wait until a signal the process acts on is pending: true, or false when nothing could ever arrive
+ * (no timer is armed).
  */
-export function waitForSignal(k: Kernel, what: string): number {
+export function waitForSignal(k: Kernel): boolean {
   for (;;) {
-    if (signalWaiting(k)) return -Errno.EINTR;
+    if (signalWaiting(k)) return true;
     const alarm = realDeadline(k);
-    if (alarm === null) return wouldBlockForever(k, what);
+    if (alarm === null) return false;
     sleepUntil(k, alarm);
     fireItimers(k);
   }
+}
+
+/** pause, sigsuspend: -EINTR once a signal is acted on (its handler runs as the call returns). */
+export function pauseUntilSignal(k: Kernel, what: string): number {
+  return waitForSignal(k) ? -Errno.EINTR : deadlock(k, what);
 }
 
 /**
@@ -68,7 +74,7 @@ export function waitTimed(k: Kernel, ready: () => boolean, timeout: bigint | nul
       sleepUntil(k, end);
       return ready() ? 0 : -Errno.EAGAIN;
     }
-    if (alarm === null) return wouldBlockForever(k, what);
+    if (alarm === null) return deadlock(k, what);
     sleepUntil(k, alarm);
     fireItimers(k);
   }

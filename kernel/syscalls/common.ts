@@ -4,6 +4,8 @@
 import { Errno } from '../errno.js';
 import type { OpenFile } from '../fs/file.js';
 import type { Kernel } from '../kernel.js';
+import { waitForSignal } from '../signals/wait.js';
+import { ERESTARTSYS } from '../signals/restart.js';
 
 /** open(2) flags of x86-64 Linux (include/uapi/asm-generic/fcntl.h), octal as the header writes them. */
 export const O = {
@@ -25,11 +27,18 @@ export function warnOnce(k: Kernel, key: string, line: string): void {
 }
 
 /**
- * A wait that can never end: colonel's process is alone and single-threaded, so an empty pipe stays
- * empty and a futex stays unwoken. Linux would sleep forever; colonel says so once and fails the call
- * with EDEADLK ("Resource deadlock avoided").
+ * A wait that only a signal can end: colonel's process is alone and single-threaded, so an empty pipe
+ * stays empty and a futex stays unwoken. If the process's own timer is armed, the wait lasts until it
+ * raises a signal the process acts on, and the call asks to be restarted (-ERESTARTSYS: it returns
+ * EINTR to a handler without SA_RESTART, else runs again; kernel/signals/deliver.ts). Otherwise Linux
+ * would sleep forever: see deadlock().
  */
 export function wouldBlockForever(k: Kernel, what: string): number {
+  return waitForSignal(k) ? -ERESTARTSYS : deadlock(k, what);
+}
+
+/** A wait nothing can end: colonel says so once and fails the call with EDEADLK ("Resource deadlock avoided"). */
+export function deadlock(k: Kernel, what: string): number {
   warnOnce(k, `block:${what}`, `${what} would block forever (one single-threaded process); returning -EDEADLK`);
   return -Errno.EDEADLK;
 }
