@@ -143,9 +143,15 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
       }
       let code: number[];
       let m: [number, string] | undefined;
+      // Prefixes that must not change the meaning: 66 or the other of F2/F3 before the mandatory one (the
+      // last F2/F3 counts), a redundant REX.W where the row has no operand size.
       const pre = e.prefix > 0 ? [e.prefix as number] : [];
+      if (e.prefix === 0xf2 || e.prefix === 0xf3) {
+        if (r.bool(0.05)) pre.unshift(0x66);
+        if (r.bool(0.05)) pre.unshift(e.prefix ^ 1);
+      }
       const tailOp = [0x0f, e.op];
-      let rex = e.osize === 64 ? 8 : 0;
+      let rex = e.osize === 64 || (e.osize === 0 && regOp === 'xmm' && !rmOp.startsWith('r/m') && r.bool(0.08)) ? 8 : 0;
       if (useMem) {
         const aligned = !packed || r.bool(0.93);
         let off = 0x100 + 16 * r.int(8) + (aligned ? 0 : 1 + r.int(15));
