@@ -161,6 +161,11 @@ export class GuestMemory {
     const p = pageOf(addr);
     const slot = p & (TLB_SIZE - 1);
     if (this.wTag[slot] === p) return this.wPage[slot]!;
+    return this.writeMiss(addr, p, slot);
+  }
+
+  /** The write TLB missed: walk, mark the page's epoch, fill the TLB (kept apart so writePage stays small to inline). */
+  private writeMiss(addr: number, p: number, slot: number): Page {
     const page = this.walk(addr, PROT_WRITE);
     page.epoch = this.epoch;
     if (page.hasCode) {
