@@ -299,3 +299,20 @@ t.test('the interactive view in tmux, at 150x40: memory map and vvar panes', { s
   t.match(sc, /vnotb +666/);
   tm('send-keys', '-t', name, 'q', 'Enter');
 });
+
+t.test('snapshots take every part of the CPU, the x87 unit included', async (t) => {
+  const { captureCpu, restoreCpu } = await import('../lib/step/snapshot.js');
+  const s = session(NOTB);
+  const c = s.kernel.cpu;
+  c.x87.top = 5;
+  c.x87.regs[2] = 7n;
+  c.x8[17] = 0xaa;
+  c.mxcsr = 0x1fa0;
+  const st = captureCpu(c);
+  c.x87.top = 1;
+  c.x87.regs[2] = 9n;
+  c.x8[17] = 0;
+  c.mxcsr = 0x1f80;
+  restoreCpu(c, st);
+  t.same([c.x87.top, c.x87.regs[2], c.x8[17], c.mxcsr], [5, 7n, 0xaa, 0x1fa0]);
+});

@@ -29,6 +29,8 @@ import { Engine } from '../../cpu/engine.js';
 export interface CpuState {
   scalars: [string, unknown][];
   buffers: [string, Uint8Array][];
+  /** Units with state of their own (the x87 FPU...), as object graphs. */
+  units: [string, GraphState][];
 }
 
 function isScalar(v: unknown): boolean {
@@ -41,12 +43,14 @@ export function captureCpu(cpu: Cpu): CpuState {
   for (const v of Object.values(rec)) if (v instanceof ArrayBuffer) owned.add(v);
   const scalars: [string, unknown][] = [];
   const buffers: [string, Uint8Array][] = [];
+  const units: [string, GraphState][] = [];
   for (const [k, v] of Object.entries(rec)) {
     if (isScalar(v)) scalars.push([k, v]);
+    else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) && !(v instanceof GuestMemory) && k !== 'host') units.push([k, captureGraph(v, new Set(), new Set())]);
     else if (v instanceof ArrayBuffer) buffers.push([k, new Uint8Array(v.slice(0))]);
     else if (ArrayBuffer.isView(v) && !owned.has(v.buffer)) buffers.push([k, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice()]);
   }
-  return { scalars, buffers };
+  return { scalars, buffers, units };
 }
 
 export function restoreCpu(cpu: Cpu, s: CpuState): void {
@@ -57,6 +61,7 @@ export function restoreCpu(cpu: Cpu, s: CpuState): void {
     if (v instanceof ArrayBuffer) new Uint8Array(v).set(bytes);
     else if (ArrayBuffer.isView(v)) new Uint8Array(v.buffer, v.byteOffset, v.byteLength).set(bytes);
   }
+  for (const [k, g] of s.units) restoreGraph(g, rec[k] as object, new Set());
 }
 
 // ---- guest memory ----
@@ -271,6 +276,7 @@ export function machineDigest(k: Kernel, skip: ReadonlySet<object>): string {
   const c = captureCpu(k.cpu);
   h.update(JSON.stringify(c.scalars, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
   for (const [name, b] of c.buffers) h.update(name).update(b);
+  for (const [name, g] of c.units) h.update(name).update(graphText(g));
   for (const p of k.mem.pageNumbers()) {
     const page = k.mem.page(p)!;
     h.update(`${p}:${page.prot}`).update(page.data);
