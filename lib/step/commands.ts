@@ -20,7 +20,7 @@ export const HELP = [
   '                   run to the next crossing (before a syscall instruction, at a',
   '                   vDSO entry, before a vsyscall fetch; after a tick). kernel: any',
   '                   way into the kernel',
-  'rs [N]             reverse-step: back N instructions (a true restore, not a replay)',
+  'rs [N]             reverse-step: back N instructions (registers, memory, kernel restored)',
   'rc                 reverse-continue: back to the last breakpoint reached',
   'b ADDR|SYMBOL      breakpoint (b main, b __vdso_clock_gettime, b 0x401000, b $rip+5)',
   'delete [N]         delete breakpoint N, or all',
