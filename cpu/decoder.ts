@@ -108,13 +108,14 @@ export class Decoder {
       else if (b === 0x64) d.seg = SEG_FS;
       else if (b === 0x65) d.seg = SEG_GS;
       else if (b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26) { /* null segments in 64-bit mode */ }
-      else break;
+      else if ((b & 0xf0) === 0x40) {
+        // REX counts only immediately before the opcode: a legacy prefix after it cancels it.
+        d.rex = b;
+        b = next();
+        continue;
+      } else break;
+      d.rex = 0;
       prefixes.push(b);
-      b = next();
-    }
-    // REX counts only immediately before the opcode.
-    if ((b & 0xf0) === 0x40) {
-      d.rex = b;
       b = next();
     }
     let map: 0 | 1 | 2 | 3 = 0;
@@ -138,8 +139,10 @@ export class Decoder {
     for (const cand of list) {
       const e = cand.enc;
       if (e.prefix === -1 ? opsz || rep !== 0 : e.prefix === 0x66 ? !opsz || rep !== 0 : e.prefix !== 0 && e.prefix !== rep) continue;
+      // In the 0F 38 and 0F 3A maps F2/F3 only ever select an instruction; they are never rep prefixes.
+      if (e.prefix === 0 && map >= 2 && rep !== 0) continue;
       const size16 = opsz && e.prefix !== 0x66;
-      const eff = e.d64 ? (size16 ? 16 : 64) : rexW ? 64 : size16 ? 16 : 32;
+      const eff = e.d64 ? (size16 && !rexW ? 16 : 64) : rexW ? 64 : size16 ? 16 : 32;
       if (e.osize !== 0 && e.osize !== eff) continue;
       if (needModrm) {
         if (e.fixedModrm >= 0 && e.fixedModrm !== modrm) continue;

@@ -73,7 +73,7 @@ function leaValue(c: Cpu, d: Insn): void {
 // Faster lea forms chosen per instance. The 32-bit result is the low half of the sum, so int32
 // arithmetic truncated with |0 is exact; 64-bit forms add in halves.
 function lea32(d: Insn): ExecFn {
-  if (d.ripRel) return (c, d) => setReg32(c, d.reg, d.disp | 0);
+  if (d.ripRel || (d.base < 0 && d.index < 0)) return (c, d) => setReg32(c, d.reg, d.disp | 0);
   if (d.index < 0) return (c, d) => setReg32(c, d.reg, (c.r32[2 * d.base] + d.disp) | 0);
   const sh = Math.log2(d.scale);
   if (d.base < 0) return specialize(`lea32i:${sh}`, `(c, d) => setReg32(c, d.reg, ((c.r32[2 * d.index] << ${sh}) + d.disp) | 0)`, { setReg32 });
@@ -82,6 +82,7 @@ function lea32(d: Insn): ExecFn {
 function lea64(d: Insn): ExecFn {
   if (d.asize === 32) return (c, d) => { leaValue(c, d); setReg64(c, d.reg, c.tlo, c.thi); };
   if (d.ripRel) return (c, d) => setReg64(c, d.reg, d.disp | 0, Math.floor(d.disp / 4294967296) | 0);
+  if (d.base < 0 && d.index < 0) return (c, d) => setReg64(c, d.reg, d.disp, d.disp >> 31);
   if (d.index < 0) {
     return (c, d) => {
       const r = c.r32, b = 2 * d.base, disp = d.disp;
@@ -116,6 +117,16 @@ row({ id: 'push_imm32', mnemonic: 'push', opcode: 'o64 d64 68 id', operands: ['i
 row({ id: 'push_imm8_16', mnemonic: 'push', opcode: 'o16 d64 6A ib', operands: ['imm8'], intel: { mnemonic: 'pushw' }, exec: (c, d) => push16(c, d.imm & 0xffff) });
 row({ id: 'push_imm16', mnemonic: 'push', opcode: 'o16 d64 68 iw', operands: ['imm16'], intel: { mnemonic: 'pushw' }, exec: (c, d) => push16(c, d.imm & 0xffff) });
 row({ id: 'push_rm64', mnemonic: 'push', opcode: 'd64 FF /6', operands: ['r/m64'], exec: (c, d) => { const lo = readRM64(c, d); push64(c, lo, c.thi); } });
+row({ id: 'push_rm16', mnemonic: 'push', opcode: 'o16 d64 FF /6', operands: ['r/m16'], exec: (c, d) => push16(c, readRM16(c, d)) });
+row({
+  id: 'pop_rm16', mnemonic: 'pop', opcode: 'o16 d64 8F /0', operands: ['r/m16'],
+  exec: (c, d) => {
+    const sp = rsp(c);
+    const v = c.mem.read16(sp);
+    setRsp(c, sp + 2);
+    writeRM16(c, d, v);
+  },
+});
 row({
   id: 'pop_rm64', mnemonic: 'pop', opcode: 'd64 8F /0', operands: ['r/m64'],
   exec: (c, d) => {

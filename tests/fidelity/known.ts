@@ -46,34 +46,6 @@ export interface KnownIssue {
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
   {
-    rows: /./,
-    when: (c) => staleRex(c.code),
-    why: 'a REX byte followed by a legacy prefix or another REX: the CPU ignores that REX and runs the instruction; colonel\'s decoder takes the next byte for the opcode (#UD)',
-    file: 'cpu/decoder.ts (prefix loop)',
-    fix: 'read REX inside the prefix loop: `else if ((b & 0xf0) === 0x40) { d.rex = b; b = next(); if (isLegacyPrefix(b) || (b & 0xf0) === 0x40) continue-with-rex-cleared; else break; }`, i.e. a legacy prefix after a REX clears it, and only the REX right before the opcode counts',
-  },
-  {
-    rows: /^lea_r(32|64)_m$/,
-    when: (c) => sibAbsolute(c.code),
-    why: 'lea with a SIB byte naming neither base nor index ([disp32]): the fast forms read register -1 (lea r32 gives 0, lea r64 does not sign-extend)',
-    file: 'cpu/isa/base.ts (lea32, lea64)',
-    fix: 'in lea32: `if (d.index < 0 && d.base < 0) return (c, d) => setReg32(c, d.reg, d.disp | 0);` before the index < 0 case; in lea64: `if (d.index < 0 && d.base < 0) return (c, d) => setReg64(c, d.reg, d.disp | 0, d.disp >> 31);`',
-  },
-  {
-    rows: /^(push|pop)(_r16|_r64|_imm8|_imm32|_imm8_16|_imm16|f|fw)$/,
-    when: (c) => { const p = prefixesOf(c.code); return p.legacy.includes(0x66) && (p.rex & 8) !== 0; },
-    why: '66 with REX.W on a default-64-bit push/pop: REX.W wins (64-bit operand), colonel decodes the 16-bit form (and for push imm16 the wrong length)',
-    file: 'cpu/decoder.ts (operand size of d64 rows)',
-    fix: '`const eff = e.d64 ? (size16 && !rexW ? 16 : 64) : rexW ? 64 : size16 ? 16 : 32;`',
-  },
-  {
-    rows: /^((push|pop)_rm64|leave)$/,
-    when: (c) => { const p = prefixesOf(c.code); return p.legacy.includes(0x66) && (p.rex & 8) === 0; },
-    why: '66 FF /6, 66 8F /0 and 66 C9 push, pop and leave with 16 bits (rsp moves by 2); colonel has no 16-bit rows for them and runs the 64-bit ones',
-    file: 'cpu/isa/base.ts',
-    fix: "rows push_rm16 ('o16 d64 FF /6', push16(readRM16)), pop_rm16 ('o16 d64 8F /0', pop16 then writeRM16 with the address computed after rsp moves) and leavew ('o16 d64 C9': rsp = rbp, then bp = pop16), as push_r16/pop_r16 do",
-  },
-  {
     rows: /^(j\w+_rel(8|32)|jmp_rm64|call_(rel32|rm64)|ret|ret_imm16|loop\w*_rel8|jrcxz_rel8)$/,
     when: (c) => { const p = prefixesOf(c.code); return p.legacy.includes(0x66) && (p.rex & 8) === 0; },
     why: 'AMD: 66 on a near branch makes its operand size 16: the new rip is truncated to 16 bits (call/ret push/pop 2 bytes). Intel ignores 66 here in 64-bit mode; colonel does as Intel',
@@ -86,13 +58,6 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
     why: '66 C8 (enter with a 16-bit frame) runs on the host; colonel leaves that form out (#UD), as cpu/isa/misc.ts says',
     file: 'cpu/isa/misc.ts',
     fix: "a row enterw ('o16 d64 C8 iw ib': push bp, copy words, sp -= size), or keep the #UD and this entry",
-  },
-  {
-    rows: /^movbe_/,
-    when: (c) => prefixesOf(c.code).legacy.some((b) => b === 0xf2 || b === 0xf3),
-    why: 'movbe with F2 or F3: F2 0F 38 F0/F1 is crc32 and F3 is #UD on the host; colonel runs movbe',
-    file: 'cpu/decoder.ts or cpu/isa/bits.ts',
-    fix: 'refuse F2/F3 for the movbe rows (the 0F 38 map has no F2/F3-ignoring forms): e.g. in the decoder, a row of map 2 with no mandatory prefix does not match when F2/F3 is present',
   },
 ];
 

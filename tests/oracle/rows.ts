@@ -83,7 +83,7 @@ function noise(row: IsaRow, rng: Rng, d: Draft): void {
   if (rng.bool(0.04)) pre.push(rng.pick([0x2e, 0x3e, 0x26, 0x36]));
   if (rng.bool(0.015) && !d.lock) pre.push(0xf0); // #UD unless the row is lockable with a memory operand
   if (rng.bool(0.02) && e.byteOp && e.prefix === 0 && e.map === 0) pre.push(0x66); // ignored by byte forms
-  if (e.d64 && rng.bool(0.05)) d.rexW = true;
+  if (e.d64 && rng.bool(0.05)) { d.rexW = true; if (e.osize === 16) d.loose = true; } // REX.W makes a 16-bit form the 64-bit one
   if (e.d64 && e.osize === 0 && rng.bool(0.05)) { pre.push(0x66); d.loose = true; }
   if (e.map >= 1 && e.prefix === 0 && rng.bool(0.03)) { pre.push(rng.pick([0xf2, 0xf3])); d.loose = true; }
   if (rng.bool(0.005)) pre.push(0x40 | rng.int(16), rng.pick([0x2e, 0x3e, 0x26, 0x36])); // a REX the CPU ignores
