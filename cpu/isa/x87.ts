@@ -39,7 +39,7 @@ import { type X87, controlWord } from '../x87.js';
 const rows: IsaRow[] = [];
 const row = (r: IsaRow) => rows.push({ feature: 'fpu', ...r });
 
-const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, ES = 0x80, B = 0x8000;
+const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000;
 
 // ---- the register stack ----
 
@@ -497,9 +497,11 @@ row({ id: 'ffreep_sti', mnemonic: 'ffreep', opcode: 'DF /0 mod=reg', operands: [
 
 // ---- environment and state images: fnstenv fldenv fnsave frstor (32-bit protected-mode formats) ----
 //
-// The 28-byte environment: FCW, FSW, FTW (full two-bit tags), FIP, FOP/FCS, FDP, FDS, each in a
-// 32-bit slot whose upper half is stored as ones... (see envStore). FNSAVE adds ST(0)..ST(7), 10 bytes
-// each, and then initializes the FPU as FNINIT does; FNSTENV masks all exceptions after storing.
+// The 28-byte environment: FCW, FSW, FTW (full two-bit tags), FIP, FOP/FCS, FDP, FDS, each in a 32-bit
+// slot. As on the host, the upper halves of the FCW, FSW, FTW and FDS slots read as ones and the
+// pointers (not modelled) as zeros. FNSAVE adds ST(0)..ST(7), 10 bytes each, and then initializes the
+// FPU as FNINIT does; FNSTENV masks all exceptions after storing. FLDENV/FRSTOR take the tags only as
+// empty (11) or not.
 
 function envStore(c: Cpu, a: number): void {
   const x = c.x87, m = c.mem;
