@@ -12,3 +12,11 @@ export const ERESTART_RESTARTBLOCK = 516;
 export function isRestart(result: number): boolean {
   return result === -ERESTARTSYS || result === -ERESTARTNOINTR || result === -ERESTARTNOHAND || result === -ERESTART_RESTARTBLOCK;
 }
+
+/** How strace shows a call that returned one of these: `= ? NAME (message)`. */
+export const RESTART_NAMES: Readonly<Record<number, { name: string; message: string }>> = {
+  [ERESTARTSYS]: { name: 'ERESTARTSYS', message: 'To be restarted if SA_RESTART is set' },
+  [ERESTARTNOINTR]: { name: 'ERESTARTNOINTR', message: 'To be restarted' },
+  [ERESTARTNOHAND]: { name: 'ERESTARTNOHAND', message: 'To be restarted if no handler' },
+  [ERESTART_RESTARTBLOCK]: { name: 'ERESTART_RESTARTBLOCK', message: 'Interrupted by signal' },
+};

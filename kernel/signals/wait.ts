@@ -12,6 +12,7 @@ import { CLOCK } from '../clock.js';
 import type { Kernel } from '../kernel.js';
 import { sleepNs } from '../syscalls/time.js';
 import { deadlock } from '../syscalls/common.js';
+import { ERESTARTNOHAND } from './restart.js';
 import { fireItimers, realDeadline } from './itimer.js';
 import { signalWaiting } from './deliver.js';
 
@@ -55,9 +56,12 @@ export function waitForSignal(k: Kernel): boolean {
   }
 }
 
-/** pause, sigsuspend: -EINTR once a signal is acted on (its handler runs as the call returns). */
+/**
+ * pause, sigsuspend: once a signal is acted on, -ERESTARTNOHAND, which its handler turns into EINTR
+ * as the call returns (restart.ts; strace shows the code as Linux returns it).
+ */
 export function pauseUntilSignal(k: Kernel, what: string): number {
-  return waitForSignal(k) ? -Errno.EINTR : deadlock(k, what);
+  return waitForSignal(k) ? -ERESTARTNOHAND : deadlock(k, what);
 }
 
 /**

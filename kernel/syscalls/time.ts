@@ -13,6 +13,7 @@ import { copyFromUser, copyToUser, StructWriter } from '../uaccess.js';
 import { CLOCK, clockResNs } from '../clock.js';
 import { wouldBlockForever } from './common.js';
 import { sleepInterruptible } from '../signals/wait.js';
+import { ERESTART_RESTARTBLOCK } from '../signals/restart.js';
 import type { Kernel } from '../kernel.js';
 import { a, type SyscallRow } from './types.js';
 
@@ -71,9 +72,10 @@ function sysClockNanosleep(k: Kernel, id: number, flags: number, req: number, re
   if (id === CLOCK.PROCESS_CPUTIME_ID) return wouldBlockForever(k, 'clock_nanosleep on CLOCK_PROCESS_CPUTIME_ID');
   const left = sleepInterruptible(k, ns);
   if (left <= 0n) return 0;
-  // Interrupted by a signal: a relative sleep reports the time left (an absolute one need not).
+  // Interrupted by a signal: a relative sleep reports the time left (an absolute one need not); the
+  // handler turns the restart code into EINTR (kernel/signals/restart.ts).
   if (rem && !(flags & TIMER_ABSTIME)) putTimespec(k, rem, left);
-  return -Errno.EINTR;
+  return -ERESTART_RESTARTBLOCK;
 }
 
 const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
@@ -125,8 +127,8 @@ export const TIME_SYSCALLS: SyscallRow[] = [
       if (typeof t === 'number') return t;
       const left = sleepInterruptible(k, t);
       if (left <= 0n) return 0;
-      if (rem) putTimespec(k, rem, left); // interrupted by a signal
-      return -Errno.EINTR;
+      if (rem) putTimespec(k, rem, left); // interrupted by a signal: EINTR once its handler runs
+      return -ERESTART_RESTARTBLOCK;
     },
   },
   {
