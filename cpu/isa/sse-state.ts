@@ -4,10 +4,9 @@
 // FXSAVE area, 64-bit layout (SDM vol. 1 table 10-2), 512 bytes, 16-byte aligned:
 //   0 FCW  2 FSW  4 abridged FTW  6 FOP  8 FIP(64)  16 FDP(64)  24 MXCSR  28 MXCSR_MASK
 //   32 + 16*i  ST(i)/MMi (80 bits, 6 reserved)     160 + 16*i  XMMi     416..511 not written.
-// colonel has no x87 unit yet: fxsave stores the x87 part as the state after FNINIT / a fresh Linux
-// process (FCW 0x037F, FSW 0, all registers empty, FOP/FIP/FDP 0, ST(i) zero) and fxrstor ignores it
-// (a loaded FCW is not kept). The non-REX.W (32-bit FIP/FDP + selector) layout is byte-identical for
-// that state, so fxsave and fxsave64 share the code.
+// The x87 part (bytes 0..23 and ST(i)) comes from and goes to the x87 unit (cpu/x87.ts fxsaveX87 and
+// fxrstorX87). colonel keeps FOP/FIP/FDP zero, as the host stores them with no exception pending, so
+// the non-REX.W layout (32-bit FIP/FDP + selector) is byte-identical and fxsave and fxsave64 share code.
 //
 // Faults, as measured on the host (AMD Zen): a misaligned operand is #GP before any page fault; the
 // whole 512 bytes are checked, and a fault in the second page reports the operand's last byte.
