@@ -102,7 +102,7 @@ export function normalize(text: string): string[] {
       .replace(/^(kill|tkill|tgkill)\(\d+, (\d+, )?/, (_m, f, two) => `${f}(PID, ${two ? 'PID, ' : ''}`)
       .replace(/si_pid=\d+/, 'si_pid=PID')
       // The working directory is wherever the checkout is (CI clones elsewhere).
-      .replace(/^getcwd\("[^"]*", (\d+)\) = \d+$/, 'getcwd(CWD, $1) = LEN');
+      .replace(/^getcwd\("[^"]*", (\d+)\) += \d+$/, 'getcwd(CWD, $1) = LEN');
     line = line
       .replace(/\) +=( |$)/, ') =$1')
       .replace(/0x[0-9a-f]{5,}/g, '0xADDR')
