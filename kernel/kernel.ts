@@ -203,7 +203,7 @@ export class Kernel implements CpuHost {
     if (!this.vsyscallFault?.(f)) this.raiseFaultSignal(f);
     // Back to user mode: a signal the fault raised is delivered now (kernel/signals/deliver.ts): its
     // handler is entered, or the process ends.
-    exitToUserMode(this);
+    exitToUserMode(this, -1, f);
   }
 
   private raiseFaultSignal(f: GuestFault): void {

@@ -13,7 +13,7 @@
 // SIG_DFL and the signal unblocked, so a program cannot loop on a fault it refuses to see; it dies.
 
 import { Reg } from '../../cpu/cpu.js';
-import { GuestFault } from '../../cpu/fault.js';
+import { GuestFault, Vector } from '../../cpu/fault.js';
 import { defaultAction, signalName, Sig, type FaultSignal } from '../signal.js';
 import type { Kernel } from '../kernel.js';
 import { faultInfo, kernelInfo, SI, SIGRTMIN, SYNCHRONOUS, type SigInfo } from './siginfo.js';
@@ -24,6 +24,9 @@ import { fireItimers } from './itimer.js';
 import { faultSignal } from './faults.js';
 import { ERESTARTNOINTR, ERESTARTSYS, isRestart } from './restart.js';
 import { Errno } from '../errno.js';
+
+/** Exceptions of the fault class (SDM vol. 3A 6.5): the CPU sets RF in the flags image it saves. */
+const FAULT_CLASS = new Set<number>([Vector.DE, Vector.UD, Vector.GP, Vector.PF, Vector.MF, Vector.XM]);
 
 /** SIGKILL and SIGSTOP can be neither blocked nor caught. */
 export const UNBLOCKABLE = sigbit(Sig.SIGKILL) | sigbit(Sig.SIGSTOP);
@@ -166,11 +169,13 @@ export function signalWaiting(k: Kernel): boolean {
  * Return to user mode (after a syscall, a fault, a timer stop): fire due timers, then deliver every
  * pending signal the mask lets through. After syscall `syscallNr`, a restart code in rax (restart.ts)
  * is resolved: -EINTR or a restart for the first handler, a restart if none runs. Also finishes
- * rt_sigreturn's exact rax.
+ * rt_sigreturn's exact rax. After a fault, `fault` is the exception the CPU raised.
  */
-export function exitToUserMode(k: Kernel, syscallNr = -1): void {
+export function exitToUserMode(k: Kernel, syscallNr = -1, fault?: GuestFault): void {
   const st = sigState(k);
   const c = k.cpu;
+  // Returning from a fault-class exception: the flags image the CPU pushed has RF set.
+  st.resumeFlag = fault !== undefined && FAULT_CLASS.has(fault.vector);
   if (st.sigreturnRax) {
     c.r32[2 * Reg.RAX] = st.sigreturnRax.lo;
     c.r32[2 * Reg.RAX + 1] = st.sigreturnRax.hi;
@@ -206,6 +211,7 @@ export function exitToUserMode(k: Kernel, syscallNr = -1): void {
   }
   // No handler ran: the call starts over, as if never interrupted.
   if (restart && !k.exit) restartSyscall(k, syscallNr);
+  st.resumeFlag = false;
   // restore_saved_sigmask: a sigsuspend that ran no handler gets its mask back.
   if (!delivered && st.savedMask !== null) {
     k.sigmask = st.savedMask;

@@ -56,6 +56,8 @@ const SW_RESERVED = 464;
 export const FP_XSTATE_MAGIC1 = 0x46505853;
 const FP_XSTATE_MAGIC2_SIZE = 4;
 const RED_ZONE = 128;
+/** RFLAGS.RF, which the CPU sets in the image it saves for a fault (not a trap); colonel keeps no RF. */
+const RF = 1 << 16;
 
 /** Flags sigreturn may restore (FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF RF; not ID). */
 const FIX_EFLAGS = USER_WRITABLE & ~ID;
@@ -166,7 +168,7 @@ export function setupRtFrame(k: Kernel, sig: number, act: Sigaction, info: SigIn
     const m = UC.mcontext;
     SC_REGS.forEach((r, i) => v.setBigUint64(m + 8 * i, c.get(r), true));
     v.setBigUint64(m + SC.ip, u64(c.rip), true);
-    v.setBigUint64(m + SC.flags, BigInt(c.getFlags() >>> 0), true);
+    v.setBigUint64(m + SC.flags, BigInt((c.getFlags() | (st.resumeFlag ? RF : 0)) >>> 0), true);
     v.setUint16(m + SC.cs, USER_CS, true);
     v.setUint16(m + SC.gs, 0, true);
     v.setUint16(m + SC.fs, 0, true);

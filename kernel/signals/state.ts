@@ -64,6 +64,8 @@ export class SignalState {
   cr2 = 0;
   /** set_restore_sigmask(): the mask sigsuspend replaced; the frame saves it, else it is restored. */
   savedMask: bigint | null = null;
+  /** The interrupted context is a fault-class exception's: its saved flags have RF (bit 16). */
+  resumeFlag = false;
   /** rt_sigreturn's exact 64-bit rax (the syscall door stores the handler's result as a number). */
   sigreturnRax: { lo: number; hi: number } | null = null;
   /** ITIMER_REAL (CLOCK_MONOTONIC ns), ITIMER_VIRTUAL and ITIMER_PROF (process CPU ns). null: disarmed. */
