@@ -21,6 +21,8 @@ import { Vector } from '../cpu/fault.js';
 import { SINGLE_STEP } from '../cpu/engine.js';
 import { PROT_READ, PROT_WRITE } from '../cpu/memory.js';
 import { CLOCK } from '../kernel/clock.js';
+import { Errno } from '../kernel/errno.js';
+import { RLIMIT } from '../kernel/rlimit.js';
 import { SYSCALLS_BY_NAME } from '../kernel/syscalls/table.js';
 import { sigState } from '../kernel/signals/state.js';
 import { FRAME, UC, SC, FP_XSTATE_MAGIC1 } from '../kernel/signals/frame.js';
@@ -254,4 +256,17 @@ t.test('a handler is entered at syscall exit; nested deliveries; sigreturn comes
   k.cpu.setN(Reg.RBX, 0);
   sys('rt_sigreturn');
   t.same([k.cpu.rip, k.cpu.getS(Reg.RBX), k.cpu.getS(Reg.RSP), k.cpu.getS(Reg.RAX), k.sigmask], [0x400123, 0x1234, 0x28000, 0, 0n], 'rip, rbx, rsp, rax (kill\'s 0), mask restored');
+});
+
+t.test('queued real-time signals stop at RLIMIT_SIGPENDING: sigqueue then fails with EAGAIN', async (t) => {
+  const { k, sys, put } = bare();
+  k.rlimits[RLIMIT.SIGPENDING].cur = 4n;
+  put(0x10000, 1n << 33n); // block SIGRTMIN (34)
+  t.equal(sys('rt_sigprocmask', 0, 0x10000, 0, 8), 0);
+  k.mem.poke(0x10100, new Uint8Array(128));
+  put(0x10108, BigInt.asUintN(64, -1n)); // si_code SI_QUEUE (and si_errno 0)
+  k.mem.poke(0x1010c, new Uint8Array(4));
+  const results = Array.from({ length: 6 }, () => sys('rt_sigqueueinfo', k.pid, 34, 0x10100));
+  t.same(results, [0, 0, 0, 0, -Errno.EAGAIN, -Errno.EAGAIN], 'four queued, then EAGAIN');
+  t.equal(sigState(k).queue.get(34)?.length, 4);
 });

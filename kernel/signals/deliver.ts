@@ -24,6 +24,7 @@ import { fireItimers } from './itimer.js';
 import { faultSignal } from './faults.js';
 import { ERESTARTNOINTR, ERESTARTSYS, isRestart } from './restart.js';
 import { Errno } from '../errno.js';
+import { RLIMIT } from '../rlimit.js';
 
 /** Exceptions of the fault class (SDM vol. 3A 6.5): the CPU sets RF in the flags image it saves. */
 const FAULT_CLASS = new Set<number>([Vector.DE, Vector.UD, Vector.GP, Vector.PF, Vector.MF, Vector.XM]);
@@ -55,32 +56,51 @@ export function sigIgnored(k: Kernel, sig: number): boolean {
  * Queue one instance (legacy signals already pending are not queued twice). A signal from the kernel
  * (a fault's, or SI_KERNEL) keeps a FaultSignal record, which a death by it reports (ExitInfo.fault).
  */
-function enqueue(k: Kernel, sig: number, info: SigInfo, fault?: FaultSignal, line?: string): void {
+function enqueue(k: Kernel, sig: number, info: SigInfo, fault?: FaultSignal, line?: string): number {
   const st = sigState(k);
   if (!fault && (info.kind === 'fault' || info.code === SI.SI_KERNEL)) {
     fault = { signo: sig, code: info.code, addr: info.kind === 'fault' ? info.addr : 0, trapno: st.trapNr, err: st.errorCode };
   }
   const list = st.queue.get(sig) ?? [];
-  if (sig < SIGRTMIN && (k.sigpending & sigbit(sig)) !== 0n) return;
+  if (sig < SIGRTMIN && (k.sigpending & sigbit(sig)) !== 0n) return 0;
+  if (list.length > 0 && queuedCount(k) >= queueLimit(k)) {
+    // __sigqueue_alloc failed (RLIMIT_SIGPENDING): sigqueue is refused; anything else stays pending
+    // without another instance.
+    return info.kind === 'raw' && info.code < 0 && info.code !== SI.SI_TKILL ? -Errno.EAGAIN : 0;
+  }
   list.push({ info, fault, line });
   st.queue.set(sig, list);
   k.sigpending |= sigbit(sig);
+  return 0;
+}
+
+/** Queued instances in all: at most RLIMIT_SIGPENDING, and never more than MAX_QUEUED. */
+const MAX_QUEUED = 8192;
+function queuedCount(k: Kernel): number {
+  let n = 0;
+  for (const l of sigState(k).queue.values()) n += l.length;
+  return n;
+}
+function queueLimit(k: Kernel): number {
+  const cur = k.rlimits[RLIMIT.SIGPENDING].cur;
+  return cur < BigInt(MAX_QUEUED) ? Number(cur) : MAX_QUEUED;
 }
 
 /**
  * Send `sig` to this process (kill, tgkill, sigqueue, SIGPIPE, a timer). A signal that would be
  * ignored is dropped at once unless it is blocked (the handler may change before it is unblocked).
+ * Returns 0, or -EAGAIN for a sigqueue over the queue limit.
  */
-export function sendSig(k: Kernel, sig: number, info: SigInfo): void {
-  if (sig <= 0 || sig > NSIG) return;
+export function sendSig(k: Kernel, sig: number, info: SigInfo): number {
+  if (sig <= 0 || sig > NSIG) return 0;
   const blocked = (k.sigmask & sigbit(sig)) !== 0n;
-  if (!blocked && sigIgnored(k, sig)) return;
+  if (!blocked && sigIgnored(k, sig)) return 0;
   const d = defaultAction(sig);
   if (d === 'stop' && getSigaction(k, sig).handler === SIG_DFL) {
     warnOnce(k, 'stop', `${signalName(sig)} ignored: colonel has no job control`);
-    return;
+    return 0;
   }
-  enqueue(k, sig, info);
+  return enqueue(k, sig, info);
 }
 
 /**

@@ -71,8 +71,7 @@ function sysSigqueueinfo(k: Kernel, pid: number, tid: number, sig: number, uinfo
   if ((code >= 0 || code === SI.SI_TKILL) && pid !== k.pid) return -Errno.EPERM;
   if (sig < 0 || sig > NSIG) return -Errno.EINVAL;
   if (pid !== k.pid || tid !== k.pid) return -Errno.ESRCH;
-  if (sig !== 0) sendSig(k, sig, { signo: sig, errno: 0, code, kind: 'raw', bytes });
-  return 0;
+  return sig === 0 ? 0 : sendSig(k, sig, { signo: sig, errno: 0, code, kind: 'raw', bytes });
 }
 
 // ---- interval timers: struct itimerval is {it_interval, it_value}, each a timeval {sec, usec} ----
