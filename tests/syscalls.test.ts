@@ -240,7 +240,7 @@ t.test('the memory cap: mmap, brk and mremap fail with ENOMEM', async (t) => {
 });
 
 t.test('waits that can never end: EDEADLK, said once', async (t) => {
-  const { k, sys, i32, diags } = bare();
+  const { k, sys, i32, str, diags } = bare();
   t.equal(sys('pipe', BUF), 0);
   const [r] = [i32(BUF), i32(BUF + 4)];
   t.equal(sys('read', r, BUF + 64, 10), -Errno.EDEADLK, 'read from an empty pipe whose writer is ourselves');
@@ -254,6 +254,16 @@ t.test('waits that can never end: EDEADLK, said once', async (t) => {
   k.mem.write32(BUF + 200, r); k.mem.write16(BUF + 204, 1);
   t.equal(sys('poll', BUF + 200, 1, -1), -Errno.EDEADLK, 'poll with nothing ready and no timeout');
   t.equal(sys('poll', BUF + 200, 1, 5), 0, 'with a timeout it times out');
+  // flock: two descriptions of one file conflict; waiting for our own lock would never end.
+  const f = str(path.join(os.tmpdir(), `colonel-flock-${process.pid}`));
+  const a = sys('open', f, 0o102, 0o600), b = sys('open', f, 0);
+  t.equal(sys('flock', a, 2), 0, 'LOCK_EX on the first description');
+  t.equal(sys('flock', b, 1 | 4), -Errno.EAGAIN, 'LOCK_SH|LOCK_NB on the second: EWOULDBLOCK');
+  t.equal(sys('flock', b, 1), -Errno.EDEADLK, 'LOCK_SH without LOCK_NB would wait for ourselves');
+  t.equal(diags.filter((d) => d.includes('flock would block forever')).length, 1, 'said once');
+  t.equal(sys('close', a), 0);
+  t.equal(sys('flock', b, 2), 0, 'the close released it');
+  sys('unlink', f);
 });
 
 t.test('a single process: ENOSYS for new processes, ECHILD for waits', async (t) => {

@@ -8,6 +8,7 @@ import { copyFromUser, copyToUser, StructWriter } from '../uaccess.js';
 import { HostFile, errnoOf, type OpenFile } from '../fs/file.js';
 import { isDirectory } from '../fs/dir.js';
 import { Pipe, PipeEnd } from '../fs/pipe.js';
+import { flockFile } from '../fs/flock.js';
 import { O, closeFd, installFd, lowestFreeFd, wouldBlockForever } from './common.js';
 import { sendSignal } from './signal.js';
 import type { Kernel } from '../kernel.js';
@@ -310,6 +311,11 @@ export const FS_SYSCALLS: SyscallRow[] = [
     nr: 72, name: 'fcntl', args: [a('fd', 'fd'), a('cmd', 'fcntlcmd'), a('arg', 'fcntlarg')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'record locks always succeed (one process); F_SETOWN/F_SETSIG are accepted and ignored; no leases, notify or seals',
     handler: (k, fd, cmd, arg) => sysFcntl(k, fd, cmd | 0, arg),
+  },
+  {
+    nr: 73, name: 'flock', args: [a('fd', 'fd'), a('operation', 'hex')], ret: 'int', status: 'partial', classes: ['desc'],
+    note: 'a wait for a lock this process itself holds through another open file returns EDEADLK; operation prints as a number',
+    handler: (k, fd, op) => flockFile(k, k.file(fd | 0), op >>> 0, () => wouldBlockForever(k, 'flock')),
   },
   { nr: 22, name: 'pipe', args: [a('pipefd', 'fds_out')], ret: 'int', status: 'partial', classes: ['desc'], note: 'a wait on a pipe that can never end returns EDEADLK', handler: (k, p) => sysPipe2(k, p, 0) },
   { nr: 293, name: 'pipe2', args: [a('pipefd', 'fds_out'), a('flags', 'openflags')], ret: 'int', status: 'partial', classes: ['desc'], note: 'a wait on a pipe that can never end returns EDEADLK; O_DIRECT is accepted as a plain pipe', handler: (k, p, flags) => sysPipe2(k, p, flags | 0) },
