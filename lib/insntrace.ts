@@ -26,6 +26,8 @@ import { vdsoFunctions } from '../kernel/trace/vdsosyms.js';
 import type { HoldingSink } from '../kernel/trace/format.js';
 import type { InsnEvent } from '../kernel/trace/events.js';
 import { REG_NAMES } from '../cpu/cpu.js';
+import { itimerDue } from '../kernel/signals/itimer.js';
+import { exitToUserMode } from '../kernel/signals/deliver.js';
 
 export class InsnSpecError extends Error {}
 
@@ -170,6 +172,9 @@ export class InsnTracer {
         this.sink.release();
         if (r?.kind === 'fault') k.handleFault(r.fault);
         if (k.tsc() >= k.tk.nextTickTsc) k.timerTick();
+        // As Kernel.run stops where the next timer expires (timerLimit) and returns to user mode there:
+        // the timer's signal arrives at the same instruction traced or not.
+        if (!k.exit && itimerDue(k)) exitToUserMode(k);
         if (!this.stepAll && d && d.row.flow === 'call' && !this.inRange(c.rip) && !this.returnHooks.has(d.next)) {
           this.returnHooks.add(d.next);
           this.hook(d.next);

@@ -12,6 +12,7 @@ import { createSession, runScript } from '../lib/step/index.js';
 import { machineDigest } from '../lib/step/snapshot.js';
 import type { Session } from '../lib/step/session.js';
 import { VVAR_VNOTB, VVAR_SEQ } from '../kernel/vdso/datapage.js';
+import { createProcess } from '../lib/api.js';
 
 const NOTB = 'fixtures/vdso/notb';
 const CLOCK = 'fixtures/step/clock';
@@ -315,4 +316,51 @@ t.test('snapshots take every part of the CPU, the x87 unit included', async (t) 
   c.mxcsr = 0x1f80;
   restoreCpu(c, st);
   t.same([c.x87.top, c.x87.regs[2], c.x8[17], c.mxcsr], [5, 7n, 0xaa, 0x1fa0]);
+});
+
+// ---- timers: the signal arrives at the same instruction whatever drives the machine ----
+
+t.test('timers fire at the same instruction under run, step (however cut) and trace --insns', async (t) => {
+  const TIMERSTEP = 'fixtures/signals/timerstep';
+  const epochNs = 1_700_000_000_000_000_000n;
+  const deliveries = (set: Set<string>) => (k: { cpu: { icount: number; rip: number } }, signo: number) => { set.add(`${signo}@${k.cpu.icount}`); };
+
+  // colonel run: Kernel.run stops at each timer's expiry (timerLimit).
+  const runSeen = new Set<string>();
+  const p = createProcess(TIMERSTEP, { argv: [TIMERSTEP], env: {}, epochNs });
+  p.kernel.observers.push({ sigdeliver: deliveries(runSeen) });
+  const exit = p.kernel.run(1e8);
+  const runOut = Buffer.concat(p.stdout!.chunks).toString('utf8');
+  t.equal(exit.status, 0);
+  t.match(runOut, /^SIGALRM: \d+ \d+ \d+\nSIGVTALRM: \d+\nSIGPROF: \d+\n$/, 'three timers, five signals');
+  t.equal(runSeen.size, 5, 'five handler entries');
+
+  // colonel step: continue, single steps across an expiry, a breakpoint in the handler, going back.
+  const s = session(TIMERSTEP);
+  const stepSeen = new Set<string>();
+  s.kernel.observers.push({ sigdeliver: deliveries(stepSeen) });
+  const out = script(s, ['si 4000', 'b tick', 'c', 'si 30', 'c', 'rs 200', 'si 400', 'c', 'delete', 'c']);
+  t.match(out, /\[process exited with status 0\]/);
+  t.equal(s.m.pane.text(1), runOut, 'step: the same output');
+  t.same([...stepSeen].sort(), [...runSeen].sort(), 'step: each signal at the same instruction count');
+  // A run cut at every instruction.
+  const s1 = session(TIMERSTEP);
+  const oneSeen = new Set<string>();
+  s1.kernel.observers.push({ sigdeliver: deliveries(oneSeen) });
+  script(s1, ['si 40000', 'si 40000', 'si 40000', 'c']);
+  t.same([...oneSeen].sort(), [...runSeen].sort(), 'si N all the way: the same counts');
+
+  // colonel trace --insns: every instruction single-stepped by the tracer's hook.
+  if (fs.existsSync(CLI)) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'colonel-timerstep-'));
+    const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, TIMERSTEP], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const plain = cli(['trace', '--json', '-o', path.join(dir, 'plain')]);
+    const insns = cli(['trace', '--json', '--insns', '-o', path.join(dir, 'insns')]);
+    const signals = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => l.includes('"type":"signal"')).map((l) => JSON.parse(l)).map((o) => `${o.signo}@${o.insns}`);
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    t.equal(insns.stdout, plain.stdout, 'trace --insns: the same output as trace');
+    // (The guest's environment moves the stack, and so the absolute counts: compare with the same one.)
+    t.equal(cli(['run']).stdout, plain.stdout, 'and as colonel run');
+    t.same(signals('insns'), signals('plain'), 'trace --insns: each signal at the same count');
+  }
 });

@@ -85,6 +85,20 @@ export function fireItimers(k: Kernel): void {
   }
 }
 
+/**
+ * A timer has expired and not fired yet: a loop that runs instructions one at a time (colonel step,
+ * trace --insns) returns to user mode when this is true, which is at exactly the count Kernel.run
+ * stops at (timerLimit), so the signal arrives between the same two instructions in every mode.
+ */
+export function itimerDue(k: Kernel): boolean {
+  const timers = sigState(k).itimers;
+  for (let which = 0; which < 3; which++) {
+    const t = timers[which];
+    if (t && itimerClock(k, which) >= t.deadline) return true;
+  }
+  return false;
+}
+
 /** When ITIMER_REAL next expires on CLOCK_MONOTONIC (what a sleep must stop for), or null. */
 export function realDeadline(k: Kernel): bigint | null {
   return sigState(k).itimers[ITIMER_REAL]?.deadline ?? null;

@@ -35,6 +35,8 @@ import { beginCall, endCall, type CallText } from './sysfmt.js';
 import { observeAfter, observeBefore, vvarSeq } from './observe.js';
 import { type Crossing, type StepEvent, type SyscallEvent } from './events.js';
 import { findPreviousHit, land } from './reverse.js';
+import { itimerDue, timerLimit } from '../../kernel/signals/itimer.js';
+import { exitToUserMode } from '../../kernel/signals/deliver.js';
 
 export type Stop =
   | { kind: 'done' }
@@ -278,6 +280,9 @@ export class Machine {
     try {
       for (;;) {
         this.applySettings();
+        // A timer that has expired fires before the next instruction, as in Kernel.run (which stops
+        // there: timerLimit, also in the chunk limit below), however the run is cut into steps.
+        if (!k.exit && itimerDue(k)) exitToUserMode(k);
         if (k.exit) return this.exited();
         if (c.icount >= stopAt) return { kind: 'done' };
         if (c.icount >= budgetEnd) return { kind: 'limit' };
@@ -291,7 +296,8 @@ export class Machine {
           if (this.hit) return this.hit;
           if (opts.after?.()) return { kind: 'done' };
         } else {
-          const limit = Math.min(stopAt, budgetEnd, c.icount + this.insnsToTick(), this.history.nextDue(), this.nextSettingAt());
+          const timerAt = timerLimit(k);
+          const limit = Math.min(stopAt, budgetEnd, c.icount + this.insnsToTick(), this.history.nextDue(), this.nextSettingAt(), timerAt);
           this.hit = null;
           const r = e.run(Math.max(limit, c.icount + 1));
           if (r.kind === 'fault') {
