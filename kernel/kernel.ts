@@ -16,6 +16,7 @@ import { Errno } from './errno.js';
 import { defaultAction, SIGNAL_MESSAGES, signalName, type FaultSignal } from './signal.js';
 import { exitToUserMode, forceSigFault } from './signals/deliver.js';
 import { timerLimit } from './signals/itimer.js';
+import { ia32Syscall } from './ia32.js';
 import type { SigInfo } from './signals/siginfo.js';
 import { SYSCALLS } from './syscalls/table.js';
 import type { SyscallRow } from './syscalls/types.js';
@@ -43,6 +44,8 @@ export interface KernelOptions {
   vdso?: boolean;
   /** The vsyscall page mode (default 'xonly' as modern Linux). */
   vsyscall?: 'xonly' | 'emulate' | 'none';
+  /** CONFIG_IA32_EMULATION: `int $0x80` reaches the i386 syscall table (kernel/ia32.ts); default true. */
+  ia32?: boolean;
 }
 
 /** How a process ended. */
@@ -59,6 +62,11 @@ export interface KernelObserver {
   tick?(k: Kernel): void;
   /** An emulated call through the vsyscall page (no syscall instruction ran). */
   vsyscall?(k: Kernel, name: string, nr: number, args: number[], result: number): void;
+  /**
+   * get_signal took `signo` off the queue, before acting on it: where a ptrace tracer sees it (strace's
+   * `--- SIG {...} ---`). `action` is what happens next: discarded, the default action, or the handler.
+   */
+  sigdequeue?(k: Kernel, signo: number, info: SigInfo, action: 'ignore' | 'default' | 'handler'): void;
   /** A signal handler is entered (its frame is built; rip is the handler). */
   sigdeliver?(k: Kernel, signo: number, info: SigInfo, handler: number): void;
 }
@@ -80,7 +88,7 @@ export class Kernel implements CpuHost {
   auxv: [number, number][] = [];
   exit: ExitInfo | null = null;
   /** Syscalls reported once as unknown. */
-  private readonly reported = new Set<number>();
+  private readonly reported = new Set<number | string>();
   /** rt_sigaction state: struct kernel_sigaction per signal (delivery: kernel/signals/). */
   readonly sigactions = new Map<number, Uint8Array>();
   sigmask = 0n;
@@ -121,6 +129,7 @@ export class Kernel implements CpuHost {
       diag: opts.diag ?? ((line) => process.stderr.write(line + '\n')),
       vdso: opts.vdso ?? true,
       vsyscall: opts.vsyscall ?? 'xonly',
+      ia32: opts.ia32 ?? true,
     };
     this.params = { vnotb: 666, ...opts.params };
     this.cpu.host = this;
@@ -141,10 +150,7 @@ export class Kernel implements CpuHost {
     let result: number;
     if (!row) {
       result = -Errno.ENOSYS;
-      if (!this.reported.has(nr)) {
-        this.reported.add(nr);
-        this.options.diag(`colonel: unknown syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}, returning -ENOSYS`);
-      }
+      this.reportUnknownSyscall(nr, `syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}`);
     } else {
       try {
         result = row.handler(this, args[0], args[1], args[2], args[3], args[4], args[5]);
@@ -157,6 +163,17 @@ export class Kernel implements CpuHost {
     if (!this.exit) cpu.setN(Reg.RAX, result);
     for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
     exitToUserMode(this, nr);
+  }
+
+  /** The ABI of the syscall being made: 64 (syscall), 32 (int $0x80, kernel/ia32.ts). */
+  syscallAbi: 64 | 32 = 64;
+
+  /** One diag line per unknown call. */
+  reportUnknownSyscall(nr: number, what: string): void {
+    const key = this.syscallAbi === 32 ? `i386:${nr}` : nr;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.options.diag(`colonel: unknown ${what}, returning -ENOSYS`);
   }
 
   /**
@@ -200,6 +217,8 @@ export class Kernel implements CpuHost {
   /** A CPU exception: grow the stack, emulate a vsyscall, or deliver the signal Linux would. */
   handleFault(f: GuestFault): void {
     if (f.vector === Vector.PF && !(f.errorCode & PFErr.PRESENT) && this.mm.growStack(f.addr)) return;
+    // `int $0x80`: the CPU's #GP for IDT entry 0x80 is the 32-bit syscall gate (kernel/ia32.ts).
+    if (ia32Syscall(this, f)) return;
     if (!this.vsyscallFault?.(f)) this.raiseFaultSignal(f);
     // Back to user mode: a signal the fault raised is delivered now (kernel/signals/deliver.ts): its
     // handler is entered, or the process ends.

@@ -201,7 +201,11 @@ export function traceMain(args: string[], helpers: CliHelpers): never {
   const out = new Output(fd, fd !== 2);
   const summaryOnly = argv.c && !argv.C;
   const style = styleFor(colorOn(argv.color, fd === 2));
-  const inner: TraceSink = argv.json ? new JsonSink(out.write) : new TextSink({ timestamps: argv.t, rip: argv.i, cost: argv.T, style, write: out.write });
+  const inner: TraceSink = argv.json ? new JsonSink(out.write) : new TextSink({
+    timestamps: argv.t, rip: argv.i, cost: argv.T, style, write: out.write,
+    // strace's notices (the personality line) go to its stderr, not into -o's file.
+    notice: fd === 2 ? undefined : (text) => fs.writeSync(2, text),
+  });
   const sink = new HoldingSink(inner);
   const tracer = new Tracer(k, {
     filter, strSize: argv.s, stacks: argv.k, path: program, programBytes,

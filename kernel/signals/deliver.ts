@@ -210,6 +210,11 @@ export function exitToUserMode(k: Kernel, syscallNr = -1, fault?: GuestFault): v
     if (sig === 0) break;
     const q = dequeue(k, sig);
     const act = getSigaction(k, sig);
+    if (k.observers.length) {
+      const d = act.handler === SIG_DFL ? defaultAction(sig) : null;
+      const action = act.handler === SIG_IGN || d === 'ign' || d === 'cont' || d === 'stop' ? 'ignore' : d ? 'default' : 'handler';
+      for (const o of k.observers) o.sigdequeue?.(k, sig, q.info, action);
+    }
     if (act.handler === SIG_IGN) continue;
     if (act.handler === SIG_DFL) {
       const d = defaultAction(sig);

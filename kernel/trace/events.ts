@@ -88,7 +88,14 @@ export interface InsnEvent {
   insns: number;
 }
 
-export type TraceEvent = CallEvent | SignalEvent | ExitEvent | InsnEvent;
+/** strace's `[ Process PID=N runs in 32 bit mode. ]`: the syscall ABI changed (int $0x80, kernel/ia32.ts). */
+export interface PersonalityEvent extends Stamp {
+  type: 'personality';
+  bits: 32 | 64;
+  pid: number;
+}
+
+export type TraceEvent = CallEvent | SignalEvent | ExitEvent | InsnEvent | PersonalityEvent;
 
 /** Receives events as the tracer makes them. `begin` marks a vDSO call left open by a nested syscall. */
 export interface TraceSink {

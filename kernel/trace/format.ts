@@ -31,6 +31,8 @@ export interface TextOptions {
   cost: boolean;
   style: Style;
   write(text: string): void;
+  /** Where strace's notices go (`[ Process PID=N runs in 32 bit mode. ]`): its stderr, so not into -o's file. Default: write. */
+  notice?(text: string): void;
 }
 
 const COLUMN = 40;
@@ -88,6 +90,10 @@ export class TextSink implements TraceSink {
     }
     if (e.type === 'insn') {
       this.o.write(insnLine(e, s) + '\n');
+      return;
+    }
+    if (e.type === 'personality') {
+      (this.o.notice ?? this.o.write)(`[ Process PID=${e.pid} runs in ${e.bits} bit mode. ]\n`);
       return;
     }
     if (e.type === 'exit') {
@@ -154,6 +160,8 @@ export class JsonSink implements TraceSink {
         ...(e.stack ? { stack: e.stack.map((f) => ({ addr: '0x' + u64(f.addr).toString(16), symbol: f.symbol, object: f.object, offset: f.offset })) } : {}),
         ...(e.synthetic ? { synthetic: true } : {}),
       };
+    } else if (e.type === 'personality') {
+      o = { type: 'personality', bits: e.bits, pid: e.pid, ...stamp };
     } else if (e.type === 'signal') {
       o = { type: 'signal', signo: e.signo, signal: e.signal, code: e.code, siginfo: e.siginfo, ...stamp };
     } else {

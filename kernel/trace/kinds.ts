@@ -15,6 +15,7 @@ import type { ArgKind, ArgSpec } from '../syscalls/types.js';
 import { SIGNAL_NAMES } from '../signal.js';
 import { quoteBuffer, quoteBytes, quoteCString } from './quote.js';
 import * as X from './xlat.js';
+import { isRestart } from '../signals/restart.js';
 
 /** What a printer may look at: the call's raw arguments, its other arguments' kinds, and its result. */
 export interface CallContext {
@@ -324,7 +325,8 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
   pollfds: { print: (c, i) => pollfds(c, c.args[i], lenOf(c, i), false) },
   fdset: { print: (c, i) => fdset(c, c.args[i], lenOf(c, i)) },
   timeval_in: { print: (c, i) => timespec(c.k, c.args[i], true) },
-  timespec_rem: { out: true, onError: true, print: (c, i) => (c.result === -4 ? timespec(c.k, c.args[i]) : ptr(c.args[i])) },
+  // Only an interrupted sleep writes the time left (strace: is_erestart); else the bare address.
+  timespec_rem: { out: true, onError: true, print: (c, i) => (c.result !== null && isRestart(c.result) ? timespec(c.k, c.args[i]) : ptr(c.args[i])) },
   timerflags: n((v) => X.xflags(X.TIMER_FLAGS, v, '0', 'TIMER_???')),
   tms_out: out((c, v) => struct(c.k, v, 32, (d) => `{tms_utime=${i64(d, 0)}, tms_stime=${i64(d, 8)}, tms_cutime=${i64(d, 16)}, tms_cstime=${i64(d, 24)}}`)),
   rusage_who: n((v) => X.xval(X.RUSAGE_WHO, v | 0, 'RUSAGE_???')),

@@ -31,7 +31,9 @@ import { SYSCALL_NAMES } from './syscall_names.js';
 import { breakpoints } from './breakpoints.js';
 import { Symbolizer, unwind, unwindHere } from './stack.js';
 import { syscallCycles, vdsoCycles, vsyscallCycles } from './costs.js';
-import * as X from './xlat.js';
+import { siginfoText } from './siginfo.js';
+import { encodeSiginfo, type SigInfo } from '../signals/siginfo.js';
+import { isRestart, RESTART_NAMES } from '../signals/restart.js';
 import type { CallEvent, Stamp, SummaryRow, TraceArg, TraceEvent, TraceSink } from './events.js';
 
 export interface TracerOptions {
@@ -73,18 +75,6 @@ export function vdsoSignature(symbol: string): Signature {
   return GENERIC;
 }
 
-/** What the kernel says about a signal it delivers to a handler (kernel/signals/siginfo.ts SigInfo). */
-export interface DeliveredSignal {
-  code: number;
-  kind: string;
-  addr?: number;
-  pid?: number;
-  uid?: number;
-}
-
-/** Signal-sending syscalls and the si_code their signal carries. */
-const SENDERS: Record<string, number> = { kill: 0, tkill: -6, tgkill: -6, rt_sigqueueinfo: -1 };
-
 interface OpenCall {
   event: CallEvent;
   ctx: CallContext;
@@ -112,8 +102,9 @@ export class Tracer {
   private readonly frames: VdsoFrame[] = [];
   /** Signal and exit events raised inside a syscall, printed after its line. */
   private deferred: TraceEvent[] = [];
-  private readonly sent = new Map<number, number>();
   private ended = false;
+  /** The syscall ABI of the last call (strace's personality). */
+  private abi: 32 | 64 = 64;
   private rdtscs = 0;
   private readonly removers: (() => void)[] = [];
   private readonly observer: KernelObserver;
@@ -132,8 +123,8 @@ export class Tracer {
       signal: (_k: Kernel, info: ExitInfo) => this.signal(info),
       vsyscall: (_k: Kernel, name: string, nr: number, args: number[], result: number) => this.vsyscall(name, nr, args, result),
       // A signal delivered to a handler (kernel/signals/, when the kernel reports it).
-      sigdeliver: (_k: Kernel, signo: number, info: DeliveredSignal) => this.delivered(signo, info),
-    } as KernelObserver;
+      sigdequeue: (_k: Kernel, signo: number, info: SigInfo, action: string) => this.dequeued(signo, info, action === 'default'),
+    };
   }
 
   /** Start tracing a process that execve() has loaded and that has not run yet. */
@@ -216,7 +207,13 @@ export class Tracer {
       if (p.out) e.args[i].text = result < 0 && result >= -4095 && !p.onError ? (c.ctx.args[i] === 0 ? 'NULL' : hex(c.ctx.args[i])) : p.print(c.ctx, i);
     });
     if (c.ret === 'none') e.resultText = '?';
-    else if (result < 0 && result >= -4095) {
+    else if (isRestart(result)) {
+      // A call a signal interrupted: the kernel's internal restart code, which the program never sees
+      // (the signal turns it into EINTR or a restart); strace prints it as `= ? ERESTARTSYS (...)`.
+      const r = RESTART_NAMES[-result];
+      e.errno = r.name;
+      e.resultText = `? ${r.name} (${r.message})`;
+    } else if (result < 0 && result >= -4095) {
       const n = -result;
       e.errno = ERRNO_NAMES[n] ?? `ERRNO_${n}`;
       e.resultText = `-1 ${e.errno} (${ERRNO_MESSAGES[n] ?? `Unknown error ${n}`})`;
@@ -233,7 +230,13 @@ export class Tracer {
 
   private syscallEnter(row: SyscallRow | undefined, nr: number, args: number[]): void {
     const c = this.k.cpu;
-    const name = row?.name ?? SYSCALL_NAMES.get(nr) ?? `syscall_${nr >= 0 ? '0x' + nr.toString(16) : hex(Number(c.get(Reg.RAX)))}`;
+    const abi = this.k.syscallAbi;
+    if (abi !== this.abi) {
+      // strace notes each change of the syscall ABI (int $0x80 from 64-bit code: the i386 table).
+      this.abi = abi;
+      this.emit({ type: 'personality', bits: abi, pid: this.k.pid, ...this.stamp() }, true);
+    }
+    const name = row?.name ?? (abi === 32 ? `syscall_0x${(nr >>> 0).toString(16)}` : SYSCALL_NAMES.get(nr)) ?? `syscall_${nr >= 0 ? '0x' + nr.toString(16) : hex(Number(c.get(Reg.RAX)))}`;
     const specs = row?.args ?? GENERIC.args;
     const call = this.open('syscall', name, nr >= 0 ? nr : null, specs, row?.ret ?? 'int', args, c.rip);
     const parent = this.frames[this.frames.length - 1];
@@ -246,8 +249,6 @@ export class Tracer {
     s.event.callInsns = 1;
     s.event.cycles = syscallCycles(row !== undefined);
     if (this.symbolizer) s.event.stack = unwindHere(this.k, this.symbolizer);
-    const sig = specs.findIndex((x) => x.kind === 'signo');
-    if (row && SENDERS[row.name] !== undefined && sig >= 0) this.sent.set(args[sig] | 0, SENDERS[row.name]);
   }
 
   private syscallExit(result: number): void {
@@ -348,47 +349,44 @@ export class Tracer {
 
   // ---- signals and the end ----
 
+  /** The process ends by a signal: `+++ killed by SIG +++` (its `---` line came from dequeued()). */
   private signal(info: ExitInfo): void {
     if (info.kind !== 'signaled') return;
-    const signo = info.signo;
-    const f = info.fault;
-    let codeName: string;
-    let tail: string;
-    if (f) {
-      codeName = X.xlookup(X.SI_CODES_BY_SIGNAL[signo] ?? [], f.code) ?? X.xlookup(X.SI_CODES, f.code) ?? String(f.code);
-      tail = f.code === 0x80 ? '' : `, si_addr=${f.addr === 0 ? 'NULL' : hex(f.addr)}`;
-      if (f.code === 0x80 && signo === 11) tail = ', si_addr=NULL';
-    } else {
-      // kill/tkill say how they sent it; a signal the kernel raises for the process itself (SIGPIPE on
-      // a broken pipe, SIGXFSZ) is send_sig() with SEND_SIG_NOINFO: SI_USER from the process's own pid.
-      const code = this.sent.get(signo) ?? 0;
-      codeName = X.xlookup(X.SI_CODES, code) ?? String(code);
-      tail = `, si_pid=${this.k.pid}, si_uid=0`;
-    }
-    const e: TraceEvent = { type: 'signal', signo, signal: sigName(signo), code: codeName, siginfo: `si_signo=${sigName(signo)}, si_code=${codeName}${tail}`, ...this.stamp() };
-    const end: TraceEvent = { type: 'exit', how: 'killed', status: info.status, code: null, signal: sigName(signo), ...this.stamp() };
+    const end: TraceEvent = { type: 'exit', how: 'killed', status: info.status, code: null, signal: sigName(info.signo), ...this.stamp() };
+    const line = this.fatal;
+    this.fatal = null;
     if (this.syscall) {
-      this.deferred.push(e, end);
+      if (line) this.deferred.push(line);
+      this.deferred.push(end);
       return;
     }
-    // A fault inside a vDSO call: show the call as unfinished before the signal.
-    for (const fr of this.frames) {
-      if (fr.shown && !fr.event.resumed) {
-        fr.event.resumed = true;
-        this.sink?.begin?.(fr.event);
+    if (line) {
+      // A fault inside a vDSO call: show the call as unfinished before the signal.
+      for (const fr of this.frames) {
+        if (fr.shown && !fr.event.resumed) {
+          fr.event.resumed = true;
+          this.sink?.begin?.(fr.event);
+        }
       }
+      this.emit(line, true);
     }
-    this.emit(e, true);
     this.pendingEnd = end;
   }
 
-  /** `--- SIGUSR1 {...} ---` for a signal a handler receives. */
-  private delivered(signo: number, info: DeliveredSignal): void {
-    const codeName = (info.kind === 'fault' ? X.xlookup(X.SI_CODES_BY_SIGNAL[signo] ?? [], info.code) : undefined) ??
-      X.xlookup(X.SI_CODES, info.code) ?? String(info.code);
-    const tail = info.kind === 'fault' ? `, si_addr=${!info.addr ? 'NULL' : hex(info.addr)}`
-      : info.pid !== undefined ? `, si_pid=${info.pid}, si_uid=${info.uid ?? 0}` : '';
-    this.emit({ type: 'signal', signo, signal: sigName(signo), code: codeName, siginfo: `si_signo=${sigName(signo)}, si_code=${codeName}${tail}`, ...this.stamp() }, true);
+  /** The `---` line of a signal whose default action is running: printed with the end (after the kernel's log line). */
+  private fatal: TraceEvent | null = null;
+
+  /**
+   * `--- SIGUSR1 {...} ---`: a signal taken off the queue, whatever then happens to it (ptrace's
+   * signal-delivery-stop, in get_signal before the handler's frame is built or the default action
+   * runs), so a signal whose frame cannot be written shows, then the SIGSEGV that replaces it.
+   */
+  private dequeued(signo: number, info: SigInfo, fatal: boolean): void {
+    const si = siginfoText(encodeSiginfo(info));
+    const e: TraceEvent = { type: 'signal', signo, signal: sigName(signo), code: si.code, siginfo: si.text, ...this.stamp() };
+    if (fatal) this.fatal = e;
+    else if (this.syscall) this.deferred.push(e);
+    else this.emit(e, true);
   }
 
   /** The killed line, printed when the run is over (after any unfinished vDSO call is closed). */

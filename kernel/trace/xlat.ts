@@ -164,10 +164,14 @@ export const SI_CODES: Xlat = [
 /** si_code values of the fault signals, by signal number. */
 export const SI_CODES_BY_SIGNAL: Readonly<Record<number, Xlat>> = {
   4: [['ILL_ILLOPC', 1], ['ILL_ILLOPN', 2], ['ILL_ILLADR', 3], ['ILL_ILLTRP', 4], ['ILL_PRVOPC', 5], ['ILL_PRVREG', 6], ['ILL_COPROC', 7], ['ILL_BADSTK', 8]],
-  5: [['TRAP_BRKPT', 1], ['TRAP_TRACE', 2], ['TRAP_BRANCH', 3], ['TRAP_HWBKPT', 4], ['TRAP_UNK', 5]],
+  5: [['TRAP_BRKPT', 1], ['TRAP_TRACE', 2], ['TRAP_BRANCH', 3], ['TRAP_HWBKPT', 4], ['TRAP_UNK', 5], ['TRAP_PERF', 6]],
   7: [['BUS_ADRALN', 1], ['BUS_ADRERR', 2], ['BUS_OBJERR', 3], ['BUS_MCEERR_AR', 4], ['BUS_MCEERR_AO', 5]],
   8: [['FPE_INTDIV', 1], ['FPE_INTOVF', 2], ['FPE_FLTDIV', 3], ['FPE_FLTOVF', 4], ['FPE_FLTUND', 5], ['FPE_FLTRES', 6], ['FPE_FLTINV', 7], ['FPE_FLTSUB', 8]],
-  11: [['SEGV_MAPERR', 1], ['SEGV_ACCERR', 2], ['SEGV_BNDERR', 3], ['SEGV_PKUERR', 4], ['SEGV_ACCADI', 5], ['SEGV_ADIDERR', 6], ['SEGV_ADIPERR', 7]],
+  11: [['SEGV_MAPERR', 1], ['SEGV_ACCERR', 2], ['SEGV_BNDERR', 3], ['SEGV_PKUERR', 4], ['SEGV_ACCADI', 5], ['SEGV_ADIDERR', 6], ['SEGV_ADIPERR', 7], ['SEGV_MTEAERR', 8], ['SEGV_MTESERR', 9]],
+  17: [['CLD_EXITED', 1], ['CLD_KILLED', 2], ['CLD_DUMPED', 3], ['CLD_TRAPPED', 4], ['CLD_STOPPED', 5], ['CLD_CONTINUED', 6]],
+  27: [['PROF_SIG', 1]],
+  29: [['POLL_IN', 1], ['POLL_OUT', 2], ['POLL_MSG', 3], ['POLL_ERR', 4], ['POLL_PRI', 5], ['POLL_HUP', 6]],
+  31: [['SYS_SECCOMP', 1], ['SYS_USER_DISPATCH', 2]],
 };
 
 /** The name of `v` in `table`, or undefined. */

@@ -3,7 +3,7 @@
 //
 // What the normal form removes, and why (the differences by design, documented in README.md):
 //  - addresses (hex numbers of five or more digits): colonel's layout is fixed, the host's random;
-//  - the pid (set_tid_address, getpid, kill, si_pid): colonel's process is 1000;
+//  - the pid (set_tid_address, getpid, kill, si_pid, strace's personality line): colonel's process is 1000;
 //  - times (tv_sec/tv_nsec/tv_usec, time()'s result): colonel's clock is virtual;
 //  - the execve line's environment count, and uname's nodename (colonel's machine is "colonel");
 //  - strace -f's pid column and the padding before " = " (it pads to column 40 counting that column);
@@ -54,7 +54,8 @@ export function traceUnderColonel(c: FixtureCase, o: TraceRunOptions = {}): Trac
   });
   let text = '', json = '', summary = '';
   let summaryRows: TraceRun['summaryRows'] = [];
-  const textSink = new TextSink({ timestamps: o.timestamps ?? 0, rip: o.rip ?? false, cost: o.cost ?? false, style: PLAIN, write: (s) => { text += s; } });
+  // notice: as `strace -o FILE`, whose personality lines go to strace's stderr, not the file.
+  const textSink = new TextSink({ timestamps: o.timestamps ?? 0, rip: o.rip ?? false, cost: o.cost ?? false, style: PLAIN, write: (s) => { text += s; }, notice: () => {} });
   const jsonSink = new JsonSink((s) => { json += s; });
   const both: TraceSink = {
     begin: (e) => { textSink.begin(e); },
@@ -101,6 +102,7 @@ export function normalize(text: string): string[] {
       .replace(/^((?:set_tid_address|getpid|gettid|getppid|getpgid|getpgrp|getsid)\(.*\) += )\d+$/, '$1PID')
       .replace(/^(kill|tkill|tgkill)\(\d+, (\d+, )?/, (_m, f, two) => `${f}(PID, ${two ? 'PID, ' : ''}`)
       .replace(/si_pid=\d+/, 'si_pid=PID')
+      .replace(/^\[ Process PID=\d+ runs in/, '[ Process PID=PID runs in')
       // The working directory is wherever the checkout is (CI clones elsewhere).
       .replace(/^getcwd\("[^"]*", (\d+)\) += \d+$/, 'getcwd(CWD, $1) = LEN');
     line = line
