@@ -290,3 +290,266 @@ export function examine(v: bigint, empty: boolean): number {
 }
 
 export { F80 };
+
+// ---- fast paths on plain numbers ----
+//
+// The common cases (normal operands, results that stay normal) computed without a bigint: a register
+// is (se, hi, lo): sign and biased exponent in 16 bits, the significand as two uint32 halves (J at bit
+// 31 of hi). Each function either computes the result exactly as the paths above would, leaving it in
+// fSe/fHi/fLo with the flags in fFl (PE or 0) and C1 in fUp, or returns false (nothing changed) so the
+// caller takes the exact path: operands that are not normal, results that are zero, tiny or overflow.
+// The result goes to fOut (fOut[0] sign/exponent, fOut[1] and fOut[2] the significand halves, or the
+// pattern or integer stored to memory: fOut[2] its low 32 bits, fOut[1] the high ones). The operands
+// come in fIn.
+
+/** The fast paths' result: sign/exponent, significand bits 63..32 and 31..0 (a typed array: no boxing). */
+export const fOut = new Uint32Array(3);
+/**
+ * The fast paths' operands: a at 0..2 and b at 3..5 (se, hi, lo each). Values of 32 bits passed as
+ * arguments or kept in module variables would be boxed (allocated); typed arrays hold them as they are.
+ */
+export const fIn = new Uint32Array(6);
+/** An unrounded significand: h:l:g (h >= 2^31 when normalized). */
+const acc = new Uint32Array(3);
+export let fFl = 0, fUp = false;
+let fE = 0;
+
+const TWO32 = 4294967296;
+const isNormal = (se: number, hi: number) => ((se + 1) & 0x7fff) > 1 && hi >= 0x80000000;
+
+/**
+ * Round (-1)^s * (h:l:g + a sticky fraction) * 2^(E - 16383 - 95), h:l:g in acc with h >= 2^31, to prec
+ * bits (24, 53, 64) by rc: the significand to fOut[1..2], the exponent (E, or E + 1 after a carry) to
+ * fE, PE to fFl, C1 to fUp.
+ */
+function round96(s: number, E: number, st: boolean, prec: number, rc: number): void {
+  let h = acc[0], l = acc[1];
+  const g = acc[2];
+  let round: number, rest: boolean, odd: number;
+  if (prec === 64) {
+    round = g >>> 31; rest = (g & 0x7fffffff) !== 0 || st; odd = l & 1;
+  } else if (prec === 53) {
+    round = (l >>> 10) & 1; rest = (l & 0x3ff) !== 0 || g !== 0 || st; odd = (l >>> 11) & 1;
+    l = (l & 0xfffff800) >>> 0;
+  } else {
+    round = (h >>> 7) & 1; rest = (h & 0x7f) !== 0 || l !== 0 || g !== 0 || st; odd = (h >>> 8) & 1;
+    h = (h & 0xffffff00) >>> 0; l = 0;
+  }
+  const inexact = round !== 0 || rest;
+  let up = false;
+  if (inexact) {
+    if (rc === 0) up = round !== 0 && (rest || odd !== 0);
+    else if (rc === 1) up = s === 1;
+    else if (rc === 2) up = s === 0;
+  }
+  if (up) {
+    if (prec === 24) h += 0x100;
+    else {
+      l += prec === 64 ? 1 : 0x800;
+      if (l >= TWO32) { l -= TWO32; h += 1; }
+    }
+    if (h >= TWO32) { h = 0x80000000; E++; }
+  }
+  fOut[1] = h; fOut[2] = l; fE = E; fFl = inexact ? PE : 0; fUp = up;
+}
+
+/** Finish an arithmetic result: false if it left the normal range (the exact path handles that). */
+function packResult(s: number, E: number, h: number, l: number, g: number, st: boolean, cw: number): boolean {
+  if (E < 1) return false;
+  acc[0] = h; acc[1] = l; acc[2] = g;
+  round96(s, E, st, PREC[(cw >> 8) & 3], (cw >> 10) & 3);
+  if (fE > 0x7ffe) return false;
+  fOut[0] = (s << 15) | fE;
+  return true;
+}
+
+/** a op b (X_ADD, X_SUB, X_MUL, X_DIV) for normal a and b, rounded by PC and RC; false: not handled. */
+export function fastArith(op: number, cw: number): boolean {
+  const aSe = fIn[0], ah = fIn[1], al = fIn[2], bSe = fIn[3], bh = fIn[4], bl = fIn[5];
+  if (!isNormal(aSe, ah) || !isNormal(bSe, bh)) return false;
+  const sa = aSe >>> 15, ea = aSe & 0x7fff;
+  let sb = bSe >>> 15;
+  const eb = bSe & 0x7fff;
+  if (op === X_MUL) {
+    const a0 = al & 0xffff, a1 = al >>> 16, a2 = ah & 0xffff, a3 = ah >>> 16;
+    const b0 = bl & 0xffff, b1 = bl >>> 16, b2 = bh & 0xffff, b3 = bh >>> 16;
+    let t = a0 * b0;
+    const p0 = t & 0xffff;
+    t = (t - p0) / 65536 + a1 * b0 + a0 * b1;
+    const p1 = t & 0xffff;
+    t = (t - p1) / 65536 + a2 * b0 + a1 * b1 + a0 * b2;
+    const p2 = t & 0xffff;
+    t = (t - p2) / 65536 + a3 * b0 + a2 * b1 + a1 * b2 + a0 * b3;
+    const p3 = t & 0xffff;
+    t = (t - p3) / 65536 + a3 * b1 + a2 * b2 + a1 * b3;
+    const p4 = t & 0xffff;
+    t = (t - p4) / 65536 + a3 * b2 + a2 * b3;
+    const p5 = t & 0xffff;
+    t = (t - p5) / 65536 + a3 * b3;
+    const p6 = t & 0xffff;
+    const p7 = (t - p6) / 65536;
+    let h = p7 * 65536 + p6, l = p5 * 65536 + p4, g = p3 * 65536 + p2;
+    if (h >= 0x80000000) return packResult(sa ^ sb, ea + eb - 16383 + 1, h, l, g, (p1 | p0) !== 0, cw);
+    h = ((h << 1) | (l >>> 31)) >>> 0; l = ((l << 1) | (g >>> 31)) >>> 0; g = ((g << 1) | (p1 >>> 15)) >>> 0;
+    return packResult(sa ^ sb, ea + eb - 16383, h, l, g, (p1 & 0x7fff) !== 0 || p0 !== 0, cw);
+  }
+  if (op === X_DIV) return fastDiv(sa ^ sb, ea - eb + 16383, cw);
+  if (op === X_SUB) sb ^= 1;
+  // Order by magnitude: A the larger.
+  let Ah = ah, Al = al, Bh = bh, Bl = bl, s = sa, E = ea, d = ea - eb;
+  if (d < 0 || (d === 0 && (bh > ah || (bh === ah && bl > al)))) { Ah = bh; Al = bl; Bh = ah; Bl = al; s = sb; E = eb; d = -d; }
+  // B >> d as h:l:g and a sticky bit.
+  let h: number, l: number, g: number, st = false;
+  if (d === 0) { h = Bh; l = Bl; g = 0; }
+  else if (d < 32) { h = Bh >>> d; l = ((Bh << (32 - d)) | (Bl >>> d)) >>> 0; g = (Bl << (32 - d)) >>> 0; }
+  else if (d === 32) { h = 0; l = Bh; g = Bl; }
+  else if (d < 64) { const k = d - 32; h = 0; l = Bh >>> k; g = ((Bh << (32 - k)) | (Bl >>> k)) >>> 0; st = (Bl << (32 - k)) !== 0; }
+  else if (d === 64) { h = 0; l = 0; g = Bh; st = Bl !== 0; }
+  else if (d < 96) { const k = d - 64; h = 0; l = 0; g = Bh >>> k; st = (Bh << (32 - k)) !== 0 || Bl !== 0; }
+  else { h = 0; l = 0; g = 0; st = true; }
+  if (sa === sb) {
+    l += Al;
+    if (l >= TWO32) { l -= TWO32; h += 1; }
+    h += Ah;
+    if (h >= TWO32) {
+      st = st || (g & 1) !== 0;
+      g = ((g >>> 1) | (l << 31)) >>> 0; l = ((l >>> 1) | (h << 31)) >>> 0; h = (h >>> 1) | 0x80000000;
+      h >>>= 0;
+      E++;
+    }
+    return packResult(s, E, h, l, g, st, cw);
+  }
+  // A - B: a sticky remainder of B is borrowed as one unit of g (the rest stays sticky).
+  g = -g - (st ? 1 : 0);
+  let borrow = 0;
+  if (g < 0) { g += TWO32; borrow = 1; }
+  l = Al - l - borrow; borrow = 0;
+  if (l < 0) { l += TWO32; borrow = 1; }
+  h = Ah - h - borrow;
+  if (h === 0 && l === 0 && g === 0) return false; // an exact zero: its sign is the exact path's business
+  // Normalize (with a sticky bit there is at most one leading zero: B was shifted by more than 32).
+  while (h === 0) { h = l; l = g; g = 0; E -= 32; }
+  const n = Math.clz32(h);
+  if (n) {
+    h = ((h << n) | (l >>> (32 - n))) >>> 0; l = ((l << n) | (g >>> (32 - n))) >>> 0; g = (g << n) >>> 0;
+    E -= n;
+  }
+  return packResult(s, E, h, l, g, st, cw);
+}
+
+const L22 = 4194304, L44 = 17592186044416;
+
+/**
+ * The significands' quotient A / B (both in [2^63, 2^64)): the integer bit, then three 22-bit digits
+ * from a partial remainder kept exactly in 22-bit limbs (r3 only transiently outside 0), each digit
+ * estimated in double precision (within one) and corrected.
+ */
+function fastDiv(s: number, E: number, cw: number): boolean {
+  const ah = fIn[1], al = fIn[2], bh = fIn[4], bl = fIn[5];
+  const b0 = bl & 0x3fffff, b1 = (bl >>> 22) | ((bh & 0xfff) << 10), b2 = bh >>> 12;
+  let r0 = al & 0x3fffff, r1 = (al >>> 22) | ((ah & 0xfff) << 10), r2 = ah >>> 12, r3 = 0, k = 0;
+  const ge = ah > bh || (ah === bh && al >= bl);
+  if (ge) {
+    r0 -= b0; r1 -= b1; r2 -= b2;
+    k = Math.floor(r0 / L22); r0 -= k * L22; r1 += k;
+    k = Math.floor(r1 / L22); r1 -= k * L22; r2 += k;
+  }
+  const bd = b2 * L44 + b1 * L22 + b0;
+  let d1 = 0, d2 = 0, q = 0;
+  for (let i = 0; i < 3; i++) {
+    q = Math.floor(((r2 * L44 + r1 * L22 + r0) * L22) / bd);
+    r3 = r2; r2 = r1 - q * b2; r1 = r0 - q * b1; r0 = -q * b0;
+    for (;;) {
+      k = Math.floor(r0 / L22); r0 -= k * L22; r1 += k;
+      k = Math.floor(r1 / L22); r1 -= k * L22; r2 += k;
+      k = Math.floor(r2 / L22); r2 -= k * L22; r3 += k;
+      if (r3 < 0) { r0 += b0; r1 += b1; r2 += b2; q--; }
+      else if (r3 > 0 || r2 > b2 || (r2 === b2 && (r1 > b1 || (r1 === b1 && r0 >= b0)))) { r0 -= b0; r1 -= b1; r2 -= b2; q++; }
+      else break;
+    }
+    if (i === 0) d1 = q; else if (i === 1) d2 = q;
+  }
+  const d3 = q, st = (r0 | r1 | r2) !== 0;
+  // Q = [1] d1 d2 d3: 67 bits (A >= B) or 66 (A < B, the quotient's top bit then in d1).
+  if (ge) {
+    return packResult(s, E, (0x80000000 | (d1 << 9) | (d2 >>> 13)) >>> 0, (((d2 & 0x1fff) << 19) | (d3 >>> 3)) >>> 0, ((d3 & 7) << 29) >>> 0, st, cw);
+  }
+  return packResult(s, E - 1, ((d1 << 10) | (d2 >>> 12)) >>> 0, (((d2 & 0xfff) << 20) | (d3 >>> 2)) >>> 0, ((d3 & 3) << 30) >>> 0, st, cw);
+}
+
+/** ST(0) vs b for normal or zero operands: -1, 0, 1; 3: not handled (the exact path decides). */
+export function fastCompare(): number {
+  const aSe = fIn[0], ah = fIn[1], al = fIn[2], bSe = fIn[3], bh = fIn[4], bl = fIn[5];
+  const az = (aSe & 0x7fff) === 0 && ah === 0 && al === 0, bz = (bSe & 0x7fff) === 0 && bh === 0 && bl === 0;
+  if (!az && !isNormal(aSe, ah)) return 3;
+  if (!bz && !isNormal(bSe, bh)) return 3;
+  if (az && bz) return 0;
+  const sa = az ? bSe >>> 15 ^ 1 : aSe >>> 15, sb = bz ? aSe >>> 15 ^ 1 : bSe >>> 15;
+  if (sa !== sb) return sa ? -1 : 1;
+  const ea = aSe & 0x7fff, eb = bSe & 0x7fff;
+  const m = ea !== eb ? (ea < eb ? -1 : 1) : ah !== bh ? (ah < bh ? -1 : 1) : al !== bl ? (al < bl ? -1 : 1) : 0;
+  return sa ? -m : m;
+}
+
+/**
+ * FST m32fp/m64fp of a normal ST(0) whose rounded value is normal in the destination format: the
+ * pattern in fLo (single) or fHi:fLo (double); false: not handled.
+ */
+export function fastNarrow(single: boolean, rc: number): boolean {
+  const se = fIn[0], h = fIn[1], l = fIn[2];
+  if (!isNormal(se, h)) return false;
+  const s = se >>> 15;
+  const e = (se & 0x7fff) - 16383 + (single ? 127 : 1023);
+  if (e < 1) return false;
+  acc[0] = h; acc[1] = l; acc[2] = 0;
+  round96(s, e, false, single ? 24 : 53, rc);
+  if (fE > (single ? 254 : 2046)) return false;
+  const hi = fOut[1];
+  if (single) fOut[2] = (s << 31) | (fE << 23) | ((hi >>> 8) & 0x7fffff);
+  else {
+    fOut[1] = (s << 31) | (fE << 20) | ((hi >>> 11) & 0xfffff);
+    fOut[2] = ((hi & 0x7ff) << 21) | (fOut[2] >>> 11);
+  }
+  return true;
+}
+
+/**
+ * FIST/FISTP/FISTTP of a zero or normal ST(0) below 2^62 in magnitude whose rounded value fits `bits`
+ * bits: the integer as (fLo, fHi) int32 halves; false: not handled.
+ */
+export function fastToInt(bits: number, rc: number): boolean {
+  const se = fIn[0], h = fIn[1], l = fIn[2];
+  const e = se & 0x7fff, s = se >>> 15;
+  if (e === 0 && h === 0 && l === 0) { fOut[2] = 0; fOut[1] = 0; fFl = 0; fUp = false; return true; }
+  if (!isNormal(se, h)) return false;
+  const u = e - 16383; // value = sig * 2^(u - 63)
+  if (u >= 62) return false;
+  // sig >> (63 - u): integer part (ih:il), round bit and the rest below it.
+  const sh = 63 - u;
+  let ih: number, il: number, round: number, rest: boolean;
+  if (sh >= 65) { ih = 0; il = 0; round = 0; rest = true; }
+  else if (sh === 64) { ih = 0; il = 0; round = 1; rest = (h & 0x7fffffff) !== 0 || l !== 0; }
+  else if (sh > 32) {
+    const k = sh - 32; ih = 0; il = h >>> k; round = (h >>> (k - 1)) & 1;
+    rest = (k > 1 && (h << (33 - k)) !== 0) || l !== 0;
+  } else if (sh === 32) { ih = 0; il = h; round = l >>> 31; rest = (l & 0x7fffffff) !== 0; }
+  else {
+    ih = h >>> sh; il = ((h << (32 - sh)) | (l >>> sh)) >>> 0; round = (l >>> (sh - 1)) & 1;
+    rest = sh > 1 && (l << (33 - sh)) !== 0;
+  }
+  const inexact = round !== 0 || rest;
+  let up = false;
+  if (inexact) {
+    if (rc === 0) up = round !== 0 && (rest || (il & 1) !== 0);
+    else if (rc === 1) up = s === 1;
+    else if (rc === 2) up = s === 0;
+  }
+  if (up) { il += 1; if (il >= TWO32) { il = 0; ih += 1; } }
+  // Range: the magnitude at most 2^(bits-1) - 1, or 2^(bits-1) when negative.
+  if (bits < 64) {
+    if (ih !== 0 || il > (s ? 2 ** (bits - 1) : 2 ** (bits - 1) - 1)) return false;
+  }
+  if (s) { il = -il; ih = ~ih + (il === 0 ? 1 : 0); if (il < 0) il += TWO32; }
+  fOut[2] = il; fOut[1] = ih; fFl = inexact ? PE : 0; fUp = up;
+  return true;
+}

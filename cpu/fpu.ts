@@ -6,7 +6,8 @@
 // and has a 80-bit format. So this module does IEEE arithmetic exactly, on BigInt significands: an
 // operation first computes the exact result (add, multiply) or enough bits of it plus a sticky bit
 // (divide, square root), then `roundPack` rounds that once to the destination format, the way the
-// hardware does. The SSE rows use it only off their fast path (see isa/sse-fp.ts); the x87 rows always.
+// hardware does. The SSE rows use it only off their fast path (see isa/sse-fp.ts), the x87 rows off theirs
+// (fpu-x87.ts fast*, on plain numbers).
 //
 // Values travel as bit patterns in a bigint (32, 64 or 80 bits: sign, biased exponent, fraction; the
 // 80-bit format keeps its integer bit J explicit at bit 63). Finite values are unpacked to

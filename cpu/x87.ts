@@ -15,7 +15,6 @@
 // (x87Save, x87Restore), which sse-state.ts's fxsave/fxrstor and the kernel's signal frames use.
 
 import type { Cpu } from './cpu.js';
-import { F80, classify, ZERO, NORMAL } from './fpu.js';
 
 export const FCW_INIT = 0x037f;
 
@@ -29,14 +28,46 @@ export const SW = {
 } as const;
 
 export class X87 {
-  /** Physical registers R0..R7 as 80-bit patterns (bit 79 sign, 78..64 exponent, 63 J, 62..0 fraction). */
-  readonly regs: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
+  /**
+   * Physical registers R0..R7 as plain numbers, so the common paths allocate nothing: sign and
+   * exponent (bits 79..64) in `se`, the significand's bits 63..32 (J and the top of the fraction) in
+   * `hi`, bits 31..0 in `lo`. Plain arrays (V8 keeps them unboxed), not typed arrays: the step view's
+   * snapshots (lib/step/snapshot.ts) copy a unit's arrays and take typed arrays for immutable values.
+   */
+  readonly se: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  readonly hi: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  readonly lo: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /**
+   * The same registers as 80-bit patterns (bit 79 sign, 78..64 exponent, 63 J, 62..0 fraction): a view
+   * whose elements read and write se/hi/lo, for the exact (bigint) paths, MMX and tests. Not enumerable,
+   * so that snapshots see only se/hi/lo.
+   */
+  declare readonly regs: bigint[];
   /** Bit i set: R_i holds a value (FXSAVE's abridged tag). */
   used = 0;
   top = 0;
   cw = FCW_INIT;
   /** The status word without TOP (kept in `top`), ES and B (derived: see status()). */
   sw = 0;
+
+  constructor() {
+    const view: bigint[] = [];
+    for (let i = 0; i < 8; i++) {
+      Object.defineProperty(view, i, { get: () => this.getReg(i), set: (v: bigint) => this.setReg(i, v), enumerable: true });
+    }
+    Object.defineProperty(this, 'regs', { value: view, enumerable: false });
+  }
+
+  /** R_p as an 80-bit pattern. */
+  getReg(p: number): bigint {
+    return (BigInt(this.se[p]) << 64n) | (BigInt(this.hi[p]) << 32n) | BigInt(this.lo[p]);
+  }
+  /** R_p = v (an 80-bit pattern). */
+  setReg(p: number, v: bigint): void {
+    this.lo[p] = Number(v & 0xffffffffn);
+    this.hi[p] = Number((v >> 32n) & 0xffffffffn);
+    this.se[p] = Number((v >> 64n) & 0xffffn);
+  }
 
   /**
    * The status word as FNSTSW stores it. ES (and B, its copy) is not state of its own: it is set exactly
@@ -58,8 +89,8 @@ export class X87 {
     for (let i = 0; i < 8; i++) {
       let tag = 3;
       if (this.used & (1 << i)) {
-        const k = classify(F80, this.regs[i]);
-        tag = k === ZERO ? 1 : k === NORMAL ? 0 : 2;
+        const e = this.se[i] & 0x7fff, j = this.hi[i] >>> 31;
+        tag = e === 0 ? (j === 0 && this.hi[i] === 0 && this.lo[i] === 0 ? 1 : 2) : e === 0x7fff || j === 0 ? 2 : 0;
       }
       t |= tag << (2 * i);
     }
@@ -93,9 +124,11 @@ export function x87Save(cpu: Cpu, bytes: Uint8Array): Uint8Array {
   bytes[4] = x.used;
   bytes.fill(0, 5, 24);
   for (let i = 0; i < 8; i++) {
-    let v = x.regs[(x.top + i) & 7];
-    const o = 32 + 16 * i;
-    for (let k = 0; k < 10; k++, v >>= 8n) bytes[o + k] = Number(v & 0xffn);
+    const p = (x.top + i) & 7, o = 32 + 16 * i;
+    const lo = x.lo[p], hi = x.hi[p], se = x.se[p];
+    for (let k = 0; k < 4; k++) { bytes[o + k] = (lo >>> (8 * k)) & 0xff; bytes[o + 4 + k] = (hi >>> (8 * k)) & 0xff; }
+    bytes[o + 8] = se & 0xff;
+    bytes[o + 9] = se >>> 8;
     bytes.fill(0, o + 10, o + 16);
   }
   return bytes;
@@ -109,11 +142,12 @@ export function x87Restore(cpu: Cpu, bytes: Uint8Array): void {
   x.top = (sw >> 11) & 7;
   x.sw = sw & ~SW.TOP;
   x.used = bytes[4];
+  const w = (o: number) => (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) >>> 0;
   for (let i = 0; i < 8; i++) {
-    const o = 32 + 16 * i;
-    let v = 0n;
-    for (let k = 9; k >= 0; k--) v = (v << 8n) | BigInt(bytes[o + k]);
-    x.regs[(x.top + i) & 7] = v;
+    const p = (x.top + i) & 7, o = 32 + 16 * i;
+    x.lo[p] = w(o);
+    x.hi[p] = w(o + 4);
+    x.se[p] = get16(bytes, o + 8);
   }
 }
 

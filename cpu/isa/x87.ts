@@ -31,8 +31,9 @@ import {
   defaultNaN, roundPack,
 } from '../fpu.js';
 import {
-  INDEFINITE, SF as STACK_FAULT, widen, srcDenormal, fromInt, x87Arith, x87Compare, narrow, toInt, roundInt80, sqrt80,
+  INDEFINITE, SF as STACK_FAULT, widen, srcDenormal, x87Arith, x87Compare, narrow, toInt, roundInt80, sqrt80,
   scale80, remainder80, remQuotient, remCodes, REM_PARTIAL, REM_QUOTIENT, examine, rcOf, X_ADD, X_SUB, X_MUL, X_DIV,
+  fastArith, fastCompare, fastNarrow, fastToInt, fOut, fIn, fFl, fUp,
 } from '../fpu-x87.js';
 import { type X87, controlWord } from '../x87.js';
 
@@ -42,13 +43,35 @@ const row = (r: IsaRow) => rows.push({ feature: 'fpu', ...r });
 const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000;
 
 // ---- the register stack ----
+//
+// The registers are plain numbers (X87.se/hi/lo). The rows first try a fast path on them (fpu-x87.ts
+// fast*: normal operands, normal results); anything else takes the exact path on 80-bit bigints.
 
 const slot = (x: X87, i: number) => (x.top + i) & 7;
 const has = (x: X87, i: number) => (x.used & (1 << slot(x, i))) !== 0;
-const get = (x: X87, i: number) => x.regs[slot(x, i)];
+const get = (x: X87, i: number) => x.getReg(slot(x, i));
 function put(x: X87, i: number, v: bigint): void {
   const p = slot(x, i);
-  x.regs[p] = v;
+  x.setReg(p, v);
+  x.used |= 1 << p;
+}
+/** Physical register p = the fast path's result (fSe, fHi, fLo), its PE and C1 recorded. */
+function putFast(x: X87, p: number): void {
+  x.se[p] = fOut[0]; x.hi[p] = fOut[1]; x.lo[p] = fOut[2];
+  x.used |= 1 << p;
+  x.sw = ((x.sw | fFl) & ~C1) | (fUp ? C1 : 0);
+}
+/** fIn[at..at + 2] = physical register p (a fast path's operand). */
+function operand(x: X87, p: number, at: number): void {
+  fIn[at] = x.se[p]; fIn[at + 1] = x.hi[p]; fIn[at + 2] = x.lo[p];
+}
+/** fIn[at..at + 2] = the fast memory operand. */
+function memOperand(at: number): void {
+  fIn[at] = opnd[0]; fIn[at + 1] = opnd[1]; fIn[at + 2] = opnd[2];
+}
+/** Physical register p = physical register q. */
+function copyReg(x: X87, p: number, q: number): void {
+  x.se[p] = x.se[q]; x.hi[p] = x.hi[q]; x.lo[p] = x.lo[q];
   x.used |= 1 << p;
 }
 function pop(x: X87): void {
@@ -114,28 +137,109 @@ function pushValue(x: X87, v: bigint): void {
   const fl = fpFlags;
   if (!allowed(x, fl & ~DE, false)) { record(x, fl & (IE | DE | ZE | STACK_FAULT), over); return; }
   x.top = p;
-  x.regs[p] = v;
+  x.setReg(p, v);
   x.used |= 1 << p;
   record(x, fl, over);
+}
+/** Push opnd (se, hi, lo), no exception: false (nothing done) if the push would overflow the stack. */
+function pushFast(x: X87): boolean {
+  const p = (x.top - 1) & 7;
+  if ((x.used & (1 << p)) !== 0) return false;
+  x.top = p;
+  x.se[p] = opnd[0]; x.hi[p] = opnd[1]; x.lo[p] = opnd[2];
+  x.used |= 1 << p;
+  x.sw &= ~C1;
+  return true;
 }
 
 // ---- memory operands ----
 
 /** Set by the loaders: the memory operand was a denormal single or double. */
 let memDen = false;
-type Load = (c: Cpu, d: Insn) => bigint;
-const m32fp: Load = (c, d) => { const v = widen(F32, BigInt(c.mem.read32(ea(c, d)) >>> 0)); memDen = srcDenormal; return v; };
-const m64fp: Load = (c, d) => { const lo = c.mem.read64(ea(c, d)); const v = widen(F64, bits64(lo, c.mem.hi)); memDen = srcDenormal; return v; };
-const m16int: Load = (c, d) => { memDen = false; return fromInt(BigInt((c.mem.read16(ea(c, d)) << 16) >> 16)); };
-const m32int: Load = (c, d) => { memDen = false; return fromInt(BigInt(c.mem.read32(ea(c, d)))); };
-const m64int: Load = (c, d) => { memDen = false; const lo = c.mem.read64(ea(c, d)); return fromInt(BigInt.asIntN(64, bits64(lo, c.mem.hi))); };
-const m80fp: Load = (c, d) => {
-  memDen = false;
-  const a = ea(c, d);
-  const lo = c.mem.read64(a), hi = c.mem.hi, se = c.mem.read16(a + 8);
-  return (BigInt(se) << 64n) | bits64(lo, hi);
-};
+/**
+ * A memory operand kind. `fast` reads it: true when it is exactly the extended value (opnd[0], opnd[1], opnd[2])
+ * with nothing to signal (a zero or normal, an integer, any m80); false leaves the raw bits in
+ * raw[0]/raw[1] for `slow`, which gives the 80-bit pattern (widen()) and sets memDen.
+ */
+interface MemKind { fast: (c: Cpu, d: Insn) => boolean; slow: () => bigint }
+/** The fast operand (se, hi, lo) and the raw bits for `slow`, in typed arrays (no boxed numbers). */
+const opnd = new Uint32Array(3), raw = new Uint32Array(2);
+/** The fast operand as a pattern (for the exact path). */
+const fastBig = () => { memDen = false; return (BigInt(opnd[0]) << 64n) | (BigInt(opnd[1]) << 32n) | BigInt(opnd[2]); };
 
+/** A signed integer of at most 53 bits (a number) as an extended value. */
+function intToExt(v: number): void {
+  if (v === 0) { opnd[0] = 0; opnd[1] = 0; opnd[2] = 0; return; }
+  const s = v < 0 ? 0x8000 : 0, m = Math.abs(v);
+  if (m < 4294967296) {
+    const n = Math.clz32(m);
+    opnd[0] = s | (16383 + 31 - n); opnd[1] = (m << n) >>> 0; opnd[2] = 0;
+    return;
+  }
+  let h = Math.floor(m / 4294967296), l = m - h * 4294967296;
+  const n = Math.clz32(h);
+  if (n) { h = ((h << n) | (l >>> (32 - n))) >>> 0; l = (l << n) >>> 0; }
+  opnd[0] = s | (16383 + 63 - n); opnd[1] = h; opnd[2] = l;
+}
+
+const m32fp: MemKind = {
+  fast: (c, d) => {
+    const v = c.mem.read32(ea(c, d)) >>> 0, e = (v >>> 23) & 0xff;
+    raw[0] = v;
+    if (e === 0 || e === 0xff) {
+      if ((v & 0x7fffffff) !== 0) return false;
+      opnd[0] = v >>> 16; opnd[1] = 0; opnd[2] = 0;
+      return true;
+    }
+    opnd[0] = ((v >>> 16) & 0x8000) | (e - 127 + 16383); opnd[1] = (0x80000000 | ((v & 0x7fffff) << 8)) >>> 0; opnd[2] = 0;
+    return true;
+  },
+  slow: () => { const v = widen(F32, BigInt(raw[0])); memDen = srcDenormal; return v; },
+};
+const m64fp: MemKind = {
+  fast: (c, d) => {
+    const lo = c.mem.read64(ea(c, d)) >>> 0, hi = c.mem.hi >>> 0, e = (hi >>> 20) & 0x7ff;
+    raw[0] = lo; raw[1] = hi;
+    if (e === 0 || e === 0x7ff) {
+      if ((hi & 0x7fffffff) !== 0 || lo !== 0) return false;
+      opnd[0] = hi >>> 16; opnd[1] = 0; opnd[2] = 0;
+      return true;
+    }
+    opnd[0] = ((hi >>> 16) & 0x8000) | (e - 1023 + 16383);
+    opnd[1] = (0x80000000 | ((hi & 0xfffff) << 11) | (lo >>> 21)) >>> 0;
+    opnd[2] = (lo << 11) >>> 0;
+    return true;
+  },
+  slow: () => { const v = widen(F64, bits64(raw[0], raw[1])); memDen = srcDenormal; return v; },
+};
+const m16int: MemKind = { fast: (c, d) => { intToExt((c.mem.read16(ea(c, d)) << 16) >> 16); return true; }, slow: fastBig };
+const m32int: MemKind = { fast: (c, d) => { intToExt(c.mem.read32(ea(c, d))); return true; }, slow: fastBig };
+const m64int: MemKind = {
+  fast: (c, d) => {
+    let lo = c.mem.read64(ea(c, d)) >>> 0, hi = c.mem.hi >>> 0;
+    const s = hi >>> 31;
+    if (s) { lo = (~lo >>> 0) + 1; hi = (~hi >>> 0) + (lo === 4294967296 ? 1 : 0); lo >>>= 0; hi >>>= 0; }
+    if (hi === 0) {
+      if (lo === 0) { opnd[0] = 0; opnd[1] = 0; opnd[2] = 0; return true; }
+      const n = Math.clz32(lo);
+      opnd[0] = (s << 15) | (16383 + 31 - n); opnd[1] = (lo << n) >>> 0; opnd[2] = 0;
+      return true;
+    }
+    const n = Math.clz32(hi);
+    if (n) { hi = ((hi << n) | (lo >>> (32 - n))) >>> 0; lo = (lo << n) >>> 0; }
+    opnd[0] = (s << 15) | (16383 + 63 - n); opnd[1] = hi; opnd[2] = lo;
+    return true;
+  },
+  slow: fastBig,
+};
+const m80fp: MemKind = {
+  fast: (c, d) => {
+    const a = ea(c, d);
+    opnd[2] = c.mem.read64(a) >>> 0; opnd[1] = c.mem.hi >>> 0; opnd[0] = c.mem.read16(a + 8);
+    return true;
+  },
+  slow: fastBig,
+};
 // ---- arithmetic: fadd fsub fsubr fmul fdiv fdivr ----
 
 const OPS: [string, number, boolean][] = [
@@ -144,11 +248,21 @@ const OPS: [string, number, boolean][] = [
 ];
 
 /** ST(0) = ST(0) op mem (reversed: mem op ST(0)). */
-function arithMem(op: number, rev: boolean, load: Load): ExecFn {
+function arithMem(op: number, rev: boolean, k: MemKind): ExecFn {
   return (c, d) => {
     wait(c);
-    const b = load(c, d);
+    const fast = k.fast(c, d);
     const x = c.x87;
+    if (fast && (x.used & (1 << x.top)) !== 0) {
+      const p = x.top;
+      operand(x, p, rev ? 3 : 0);
+      memOperand(rev ? 0 : 3);
+      if (fastArith(op, x.cw)) {
+        putFast(x, p);
+        return;
+      }
+    }
+    const b = fast ? fastBig() : k.slow();
     clearFlags();
     let r: bigint;
     if (!has(x, 0)) r = read(x, 0);
@@ -162,6 +276,16 @@ function arithReg(op: number, rev: boolean, toSti: boolean, pops: number): ExecF
     wait(c);
     const x = c.x87, i = sti(d);
     const dst = toSti ? i : 0, src = toSti ? 0 : i;
+    const pd = slot(x, dst), ps = slot(x, src);
+    if ((x.used & (1 << pd)) !== 0 && (x.used & (1 << ps)) !== 0) {
+      operand(x, pd, rev ? 3 : 0);
+      operand(x, ps, rev ? 0 : 3);
+      if (fastArith(op, x.cw)) {
+        putFast(x, pd);
+        for (let k = 0; k < pops; k++) pop(x);
+        return;
+      }
+    }
     clearFlags();
     let r: bigint;
     if (!has(x, dst) || !has(x, src)) { raise(IE | STACK_FAULT); r = INDEFINITE; }
@@ -170,7 +294,7 @@ function arithReg(op: number, rev: boolean, toSti: boolean, pops: number): ExecF
   };
 }
 
-const MEM_FORMS: [number, string, Operand, Load][] = [
+const MEM_FORMS: [number, string, Operand, MemKind][] = [
   [0xd8, 'm32fp', 'm32fp', m32fp], [0xdc, 'm64fp', 'm64fp', m64fp], [0xda, 'm32int', 'm32int', m32int], [0xde, 'm16int', 'm16int', m16int],
 ];
 for (const [opc, suffix, kind, load] of MEM_FORMS) {
@@ -206,16 +330,30 @@ const CC_OF = [C0, C3, 0, C3 | C2 | C0]; // by result -1, 0, 1, 2 (index r + 1)
 const EFLAGS_OF = [CF, ZF, 0, ZF | PF | CF];
 
 /** Compare ST(0) with b (null: ST(i) of the register form) and set C3 C2 C0 or ZF PF CF, then pop. */
-function compare(signalQuiet: boolean, load: Load | null, pops: number, eflags: boolean, withSt1 = false): ExecFn {
+function compare(signalQuiet: boolean, k: MemKind | null, pops: number, eflags: boolean, withSt1 = false): ExecFn {
   return (c, d) => {
     wait(c);
     let b: bigint | null = null;
-    if (load) b = load(c, d);
+    const fast = k ? k.fast(c, d) : true;
     const x = c.x87, i = withSt1 ? 1 : sti(d);
+    const p0 = x.top, pi = slot(x, i);
+    if (fast && (x.used & (1 << p0)) !== 0 && (k || (x.used & (1 << pi)) !== 0)) {
+      operand(x, p0, 0);
+      if (k) memOperand(3);
+      else operand(x, pi, 3);
+      const r = fastCompare();
+      if (r !== 3) {
+        if (eflags) c.setStatus(OF | SF | ZF | AF | PF | CF, EFLAGS_OF[r + 1]);
+        else x.sw = (x.sw & ~(C0 | C1 | C2 | C3)) | CC_OF[r + 1];
+        for (let n = 0; n < pops; n++) pop(x);
+        return;
+      }
+    }
+    if (k) b = fast ? fastBig() : k.slow();
     clearFlags();
     let r: number;
     if (!has(x, 0) || (b === null && !has(x, i))) { raise(IE | STACK_FAULT); r = 2; }
-    else r = x87Compare(get(x, 0), b ?? get(x, i), signalQuiet, load ? memDen : false);
+    else r = x87Compare(get(x, 0), b ?? get(x, i), signalQuiet, k ? memDen : false);
     // The condition codes (or ZF PF CF) are written even when an unmasked IE stops the pops.
     const fl = fpFlags, ok = allowed(x, fl, false);
     if (eflags) {
@@ -228,7 +366,7 @@ function compare(signalQuiet: boolean, load: Load | null, pops: number, eflags: 
     if (ok) for (let k = 0; k < pops; k++) pop(x);
   };
 }
-const CMP_MEM: [number, string, Operand, Load][] = MEM_FORMS;
+const CMP_MEM: [number, string, Operand, MemKind][] = MEM_FORMS;
 for (const [opc, suffix, kind, load] of CMP_MEM) {
   const p = kind.endsWith('int') ? 'fi' : 'f';
   row({ id: `${p}com_${suffix}`, mnemonic: `${p}com`, opcode: `${hex(opc)} /2 mod=mem`, operands: [kind], exec: compare(true, load, 0, false) });
@@ -245,16 +383,18 @@ row({ id: 'fcomi_st0_sti', mnemonic: 'fcomi', opcode: 'DB /6 mod=reg', operands:
 row({ id: 'fcomip_st0_sti', mnemonic: 'fcomip', opcode: 'DF /6 mod=reg', operands: ['ST(0)', 'ST(i)'], feature: 'cmov', flags: EFL, exec: compare(true, null, 1, true) });
 row({ id: 'fucomi_st0_sti', mnemonic: 'fucomi', opcode: 'DB /5 mod=reg', operands: ['ST(0)', 'ST(i)'], feature: 'cmov', flags: EFL, exec: compare(false, null, 0, true) });
 row({ id: 'fucomip_st0_sti', mnemonic: 'fucomip', opcode: 'DF /5 mod=reg', operands: ['ST(0)', 'ST(i)'], feature: 'cmov', flags: EFL, exec: compare(false, null, 1, true) });
-const zero: Load = () => { memDen = false; return 0n; };
+const zero: MemKind = { fast: () => { opnd[0] = 0; opnd[1] = 0; opnd[2] = 0; return true; }, slow: fastBig };
 row({ id: 'ftst', mnemonic: 'ftst', opcode: 'D9 E4', operands: [], exec: compare(true, zero, 0, false) });
 
 // ---- loads ----
 
-function loadFp(load: Load, format: boolean): ExecFn {
+function loadFp(k: MemKind, format: boolean): ExecFn {
   return (c, d) => {
     wait(c);
-    let v = load(c, d);
+    const fast = k.fast(c, d);
     const x = c.x87;
+    if (fast && pushFast(x)) return;
+    let v = fast ? fastBig() : k.slow();
     clearFlags();
     if (format) {
       if (classify(F80, v) === SNAN) { raise(IE); v = quiet(F80, v); }
@@ -273,7 +413,11 @@ row({
   id: 'fld_sti', mnemonic: 'fld', opcode: 'D9 /0 mod=reg', operands: ['ST(i)'],
   exec: (c, d) => {
     wait(c);
-    const x = c.x87;
+    const x = c.x87, q = slot(x, sti(d));
+    if ((x.used & (1 << q)) !== 0) {
+      opnd[0] = x.se[q]; opnd[1] = x.hi[q]; opnd[2] = x.lo[q];
+      if (pushFast(x)) return;
+    }
     clearFlags();
     pushValue(x, read(x, sti(d)));
   },
@@ -289,11 +433,14 @@ const CONSTANTS: [string, number, bigint, number][] = [
 for (const [name, modrm, sig, exp] of CONSTANTS) {
   // By RC: the value rounded at 64 bits (the tails are irrational: never exact, never a tie).
   const byRc = [0, 1, 2, 3].map((rc) => roundPack(F80, { sign: 0, sig, exp: exp - 127, sticky: false }, 64, rc, 0));
+  const parts = byRc.map((v) => [Number(v >> 64n), Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)]);
   row({
     id: name, mnemonic: name, opcode: `D9 ${hex(modrm)}`, operands: [],
     exec: (c) => {
       wait(c);
-      const x = c.x87;
+      const x = c.x87, k = parts[rcOf(x.cw)];
+      opnd[0] = k[0]; opnd[1] = k[1]; opnd[2] = k[2];
+      if (pushFast(x)) return;
       clearFlags();
       pushValue(x, byRc[rcOf(x.cw)]);
     },
@@ -308,6 +455,14 @@ function storeFp(single: boolean, pops: number): ExecFn {
     wait(c);
     const x = c.x87, a = ea(c, d);
     c.mem.checkWritable(a, single ? 4 : 8); // a page fault comes before the FP exceptions
+    const p = x.top;
+    if ((x.used & (1 << p)) !== 0 && (operand(x, p, 0), fastNarrow(single, rcOf(x.cw)))) {
+      if (single) c.mem.write32(a, fOut[2] | 0);
+      else c.mem.write64(a, fOut[2] | 0, fOut[1] | 0);
+      x.sw = ((x.sw | fFl) & ~C1) | (fUp ? C1 : 0);
+      if (pops) pop(x);
+      return;
+    }
     clearFlags();
     const f = single ? F32 : F64;
     const v = has(x, 0) ? narrow(f, get(x, 0), x.cw) : (read(x, 0), defaultNaN(f));
@@ -329,6 +484,14 @@ row({
     wait(c);
     const x = c.x87, a = ea(c, d);
     c.mem.checkWritable(a, 10);
+    const p = x.top;
+    if ((x.used & (1 << p)) !== 0) {
+      c.mem.write64(a, x.lo[p] | 0, x.hi[p] | 0);
+      c.mem.write16(a + 8, x.se[p]);
+      x.sw &= ~C1;
+      pop(x);
+      return;
+    }
     clearFlags();
     const v = read(x, 0);
     const fl = fpFlags;
@@ -346,6 +509,15 @@ function storeInt(bits: number, pops: number, trunc: boolean): ExecFn {
     wait(c);
     const x = c.x87, a = ea(c, d);
     c.mem.checkWritable(a, bits / 8);
+    const p = x.top;
+    if ((x.used & (1 << p)) !== 0 && (operand(x, p, 0), fastToInt(bits, trunc ? 3 : rcOf(x.cw)))) {
+      if (bits === 16) c.mem.write16(a, fOut[2] & 0xffff);
+      else if (bits === 32) c.mem.write32(a, fOut[2] | 0);
+      else c.mem.write64(a, fOut[2] | 0, fOut[1] | 0);
+      x.sw = ((x.sw | fFl) & ~C1) | (fUp ? C1 : 0);
+      if (pops) pop(x);
+      return;
+    }
     clearFlags();
     const v = has(x, 0) ? toInt(get(x, 0), bits, trunc ? 3 : rcOf(x.cw)) : (read(x, 0), -(1n << BigInt(bits - 1)));
     const fl = fpFlags, up = roundedUp;
@@ -369,6 +541,12 @@ function storeReg(pops: number): ExecFn {
   return (c, d) => {
     wait(c);
     const x = c.x87;
+    if ((x.used & (1 << x.top)) !== 0) {
+      copyReg(x, slot(x, sti(d)), x.top);
+      x.sw &= ~C1;
+      if (pops) pop(x);
+      return;
+    }
     clearFlags();
     finish(x, sti(d), read(x, 0), pops);
   };
@@ -387,8 +565,18 @@ function onST0(op: (x: X87, v: bigint) => bigint): ExecFn {
     finish(x, 0, r, 0);
   };
 }
-row({ id: 'fchs', mnemonic: 'fchs', opcode: 'D9 E0', operands: [], exec: onST0((_x, v) => v ^ (1n << 79n)) });
-row({ id: 'fabs', mnemonic: 'fabs', opcode: 'D9 E1', operands: [], exec: onST0((_x, v) => v & ~(1n << 79n)) });
+/** fchs (flip) and fabs (clear): the sign bit of ST(0). */
+function signOp(flip: boolean): ExecFn {
+  const slow = onST0(flip ? (_x, v) => v ^ (1n << 79n) : (_x, v) => v & ~(1n << 79n));
+  return (c, d) => {
+    const x = c.x87, p = x.top;
+    if (x.pending() || (x.used & (1 << p)) === 0) { slow(c, d); return; }
+    x.se[p] = flip ? x.se[p] ^ 0x8000 : x.se[p] & 0x7fff;
+    x.sw &= ~C1;
+  };
+}
+row({ id: 'fchs', mnemonic: 'fchs', opcode: 'D9 E0', operands: [], exec: signOp(true) });
+row({ id: 'fabs', mnemonic: 'fabs', opcode: 'D9 E1', operands: [], exec: signOp(false) });
 row({ id: 'frndint', mnemonic: 'frndint', opcode: 'D9 FC', operands: [], exec: onST0((x, v) => roundInt80(v, x.cw)) });
 row({ id: 'fsqrt', mnemonic: 'fsqrt', opcode: 'D9 FA', operands: [], exec: onST0((x, v) => sqrt80(v, x.cw)) });
 row({
@@ -440,7 +628,14 @@ row({
   id: 'fxch_sti', mnemonic: 'fxch', opcode: 'D9 /1 mod=reg', operands: ['ST(i)'],
   exec: (c, d) => {
     wait(c);
-    const x = c.x87, i = sti(d);
+    const x = c.x87, i = sti(d), p = x.top, q = slot(x, i);
+    if ((x.used & (1 << p)) !== 0 && (x.used & (1 << q)) !== 0) {
+      const se = x.se[p], hi = x.hi[p], lo = x.lo[p];
+      x.se[p] = x.se[q]; x.hi[p] = x.hi[q]; x.lo[p] = x.lo[q];
+      x.se[q] = se; x.hi[q] = hi; x.lo[q] = lo;
+      x.sw &= ~C1;
+      return;
+    }
     clearFlags();
     const a = read(x, 0), b = read(x, i);
     const fl = fpFlags;
@@ -468,7 +663,7 @@ for (const [name, opc, digit, cond] of FCMOV) {
       const x = c.x87, i = sti(d);
       clearFlags();
       if (!has(x, 0) || !has(x, i)) { raise(IE | STACK_FAULT); finish(x, 0, INDEFINITE, 0); return; }
-      if (cond(c)) put(x, 0, get(x, i));
+      if (cond(c)) copyReg(x, x.top, slot(x, i));
     },
   });
 }
@@ -560,9 +755,9 @@ row({
     checkArea(c, a, 108, true);
     envStore(c, a);
     for (let i = 0; i < 8; i++) {
-      const v = get(x, i), o = a + 28 + 10 * i;
-      m.write64(o, lo32(v), hi32(v));
-      m.write16(o + 8, Number(v >> 64n));
+      const p = slot(x, i), o = a + 28 + 10 * i;
+      m.write64(o, x.lo[p] | 0, x.hi[p] | 0);
+      m.write16(o + 8, x.se[p]);
     }
     x.init();
   },
@@ -578,7 +773,8 @@ row({
     for (let i = 0; i < 8; i++) {
       const o = a + 28 + 10 * i;
       const lo = m.read64(o), hi = m.hi;
-      x.regs[slot(x, i)] = (BigInt(m.read16(o + 8)) << 64n) | bits64(lo, hi);
+      const p = slot(x, i);
+      x.lo[p] = lo >>> 0; x.hi[p] = hi >>> 0; x.se[p] = m.read16(o + 8);
     }
   },
 });
