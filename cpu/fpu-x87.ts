@@ -366,7 +366,7 @@ function packResult(s: number, E: number, h: number, l: number, g: number, st: b
 /** a op b (X_ADD, X_SUB, X_MUL, X_DIV) for normal a and b, rounded by PC and RC; false: not handled. */
 export function fastArith(op: number, cw: number): boolean {
   const aSe = fIn[0], ah = fIn[1], al = fIn[2], bSe = fIn[3], bh = fIn[4], bl = fIn[5];
-  if (!isNormal(aSe, ah) || !isNormal(bSe, bh)) return false;
+  if (!isNormal(aSe, ah) || !isNormal(bSe, bh)) return zeroArith(op, cw);
   const sa = aSe >>> 15, ea = aSe & 0x7fff;
   let sb = bSe >>> 15;
   const eb = bSe & 0x7fff;
@@ -426,7 +426,7 @@ export function fastArith(op: number, cw: number): boolean {
   l = Al - l - borrow; borrow = 0;
   if (l < 0) { l += TWO32; borrow = 1; }
   h = Ah - h - borrow;
-  if (h === 0 && l === 0 && g === 0) return false; // an exact zero: its sign is the exact path's business
+  if (h === 0 && l === 0 && g === 0) return zeroResult(((cw >> 10) & 3) === 1 ? 1 : 0); // exact cancellation: +0, -0 rounding down
   // Normalize (with a sticky bit there is at most one leading zero: B was shifted by more than 32).
   while (h === 0) { h = l; l = g; g = 0; E -= 32; }
   const n = Math.clz32(h);
@@ -477,6 +477,30 @@ function fastDiv(s: number, E: number, cw: number): boolean {
   return packResult(s, E - 1, ((d1 << 10) | (d2 >>> 12)) >>> 0, (((d2 & 0xfff) << 20) | (d3 >>> 2)) >>> 0, ((d3 & 3) << 30) >>> 0, st, cw);
 }
 
+const isZero = (se: number, hi: number, lo: number) => (se & 0x7fff) === 0 && hi === 0 && lo === 0;
+
+/** A zero result, exact: no flag, C1 clear. */
+function zeroResult(s: number): boolean {
+  fOut[0] = s << 15; fOut[1] = 0; fOut[2] = 0; fFl = 0; fUp = false;
+  return true;
+}
+
+/** fastArith with a zero operand, the other zero or normal (not a zero divisor); false otherwise. */
+function zeroArith(op: number, cw: number): boolean {
+  const aSe = fIn[0], ah = fIn[1], al = fIn[2], bSe = fIn[3], bh = fIn[4], bl = fIn[5];
+  const za = isZero(aSe, ah, al), zb = isZero(bSe, bh, bl);
+  if ((!za && !isNormal(aSe, ah)) || (!zb && !isNormal(bSe, bh)) || (!za && !zb)) return false;
+  const sa = aSe >>> 15;
+  let sb = bSe >>> 15;
+  if (op === X_MUL) return zeroResult(sa ^ sb);
+  if (op === X_DIV) return zb ? false : zeroResult(sa ^ sb);
+  if (op === X_SUB) sb ^= 1;
+  if (za && zb) return zeroResult(sa === sb ? sa : ((cw >> 10) & 3) === 1 ? 1 : 0);
+  // x + 0: x rounded to PC.
+  if (za) return packResult(sb, bSe & 0x7fff, bh, bl, 0, false, cw);
+  return packResult(sa, aSe & 0x7fff, ah, al, 0, false, cw);
+}
+
 /** ST(0) vs b for normal or zero operands: -1, 0, 1; 3: not handled (the exact path decides). */
 export function fastCompare(): number {
   const aSe = fIn[0], ah = fIn[1], al = fIn[2], bSe = fIn[3], bh = fIn[4], bl = fIn[5];
@@ -497,7 +521,11 @@ export function fastCompare(): number {
  */
 export function fastNarrow(single: boolean, rc: number): boolean {
   const se = fIn[0], h = fIn[1], l = fIn[2];
-  if (!isNormal(se, h)) return false;
+  if (!isNormal(se, h)) {
+    if (!isZero(se, h, l)) return false;
+    fOut[1] = single ? 0 : se << 16; fOut[2] = single ? se << 16 : 0; fFl = 0; fUp = false; // a signed zero
+    return true;
+  }
   const s = se >>> 15;
   const e = (se & 0x7fff) - 16383 + (single ? 127 : 1023);
   if (e < 1) return false;

@@ -2,8 +2,12 @@
 // word (flags, C0..C3, ES), EFLAGS for fcomi, memory written, and #MF.
 //
 // 1. Recorded vectors (tests/vectors/fp-x87.jsonl), replayed everywhere. FP_RECORD=1 rewrites them.
-// 2. Live: on x86-64 Linux with gcc, fresh random cases (seed FP_SEED, FP_LIVE_PER_ROW per row).
-// 3. Hand-written cases.
+// 2. Recorded "ordinary" vectors (tests/vectors/fp-x87-ordinary.jsonl): the rows with fast paths
+//    (fpu-x87.ts fast*) on what programs mostly compute, normal values with full significands, zeros,
+//    cancellations and ties, at every precision and rounding control.
+// 3. Live: on x86-64 Linux with gcc, fresh random cases of both kinds (seed FP_SEED, FP_LIVE_PER_ROW
+//    per row; the ordinary ones for the fast-path rows).
+// 4. Hand-written cases.
 //
 // States: a random TOP and stack depth (shallow stacks for underflow, full ones for overflow), values
 // that break floating point (NaNs with payloads, denormals, pseudo-denormals, unnormals, extremes,
@@ -19,30 +23,80 @@ import { widen } from '../cpu/fpu-x87.js';
 import { F32, F64 } from '../cpu/fpu.js';
 import {
   buildOracle, runNative, runColonel, record, expected, compare, Rand, special, partner, memHex, memOperand, hex,
-  L32, L64, L80, type FpCase, type FpVector,
+  L32, L64, L80, make, type FpCase, type FpVector,
 } from './vectors/fp-oracle.js';
 
 const VECTORS = 'tests/vectors/fp-x87.jsonl';
+const ORDINARY_VECTORS = 'tests/vectors/fp-x87-ordinary.jsonl';
 const RECORD_PER_ROW = 14;
+const ORDINARY_PER_ROW = 40;
 const LIVE_PER_ROW = Number(process.env.FP_LIVE_PER_ROW ?? 60);
+
+/** Generate ordinary values (normals and zeros), not specials: see ordinary80. */
+let ordinary = false;
+
+/**
+ * A normal extended value as programs compute them: a full random significand, or a widened double or
+ * single (low bits zero), or a short one; the exponent near 1 or anywhere in range; sometimes zero.
+ */
+function ordinary80(r: Rand): bigint {
+  const s = r.int(2);
+  if (r.bool(0.06)) return make(L80, s, 0, 0n);
+  const e = r.bool(0.85) ? 16383 + r.int(80) - 40 : 1 + r.int(0x7ffe);
+  const f = r.bits(63);
+  const k = r.int(4);
+  const frac = k === 0 ? (f >> 11n) << 11n : k === 1 ? (f >> 40n) << 40n : k === 2 ? (f >> 56n) << 56n : f;
+  return make(L80, s, e, frac);
+}
+/** An ordinary value close to a: equal, negated, a few ulps or a power of two away, or unrelated. */
+function ordinaryPartner(r: Rand, a: bigint): bigint {
+  const se = Number(a >> 64n), sig = a & 0xffffffffffffffffn;
+  if (sig === 0n) return ordinary80(r);
+  switch (r.int(6)) {
+    case 0: return a;
+    case 1: return a ^ (1n << 79n);
+    case 2: { const t = sig + BigInt(r.int(5) - 2); return t >> 63n === 1n && t >> 64n === 0n ? (BigInt(se) << 64n) | t : a; }
+    case 3: { // a tie or near-tie below a's last place (add/sub), or a scaled copy
+      const e = (se & 0x7fff) - 64 + r.int(3) - 1 - (r.bool() ? 0 : 11 + r.int(45));
+      return e >= 1 ? make(L80, r.int(2), e, r.pick([0n, 1n, (1n << 63n) - 1n])) : ordinary80(r);
+    }
+    default: return ordinary80(r);
+  }
+}
+/** A normal single or double pattern (sometimes zero), exponent near 1 mostly. */
+function ordinaryMem(r: Rand, l: typeof L32): bigint {
+  const bias = (1 << (l.expBits - 1)) - 1;
+  if (r.bool(0.06)) return make(l, r.int(2), 0, 0n);
+  const e = r.bool(0.85) ? bias + r.int(40) - 20 : 1 + r.int(2 * bias);
+  return make(l, r.int(2), e, r.bits(l.fracBits));
+}
 
 /** An extended value: raw 80-bit specials, or a widened single/double (the common case in programs). */
 function value80(r: Rand): bigint {
+  if (ordinary) return ordinary80(r);
   const k = r.next();
   if (k < 0.4) return special(r, L80);
   if (k < 0.8) return widen(F64, special(r, L64));
   return widen(F32, special(r, L32));
 }
 function related80(r: Rand, a: bigint): bigint {
+  if (ordinary) return ordinaryPartner(r, a);
   return r.bool(0.5) ? partner(r, L80, a) : value80(r);
 }
 
 function intValue(r: Rand, bits: number): bigint {
+  if (ordinary && r.bool(0.5)) return BigInt.asIntN(bits, BigInt(r.int(2000001) - 1000000));
   const pool = [0n, 1n, -1n, 2n, 10n, -(1n << BigInt(bits - 1)), (1n << BigInt(bits - 1)) - 1n, 1000n, -3n];
   return BigInt.asIntN(bits, r.bool(0.4) ? r.pick(pool) : r.bits(r.int(bits) + 1) * (r.bool() ? -1n : 1n));
 }
 
 function chooseCw(r: Rand): number {
+  if (ordinary) {
+    let cw = 0x7f | (r.pick([0, 2, 3, 3]) << 8) | (r.int(4) << 10);
+    if (r.bool(0.1)) cw &= ~0x20; // PE unmasked: the result is stored, the exception pending
+    if (r.bool(0.05)) cw &= ~0x01;
+    return cw;
+  }
   if (r.bool(0.45)) return 0x37f;
   let cw = 0x40 | 0x3f;
   cw |= (r.bool(0.08) ? 1 : r.pick([0, 2, 3, 3])) << 8; // PC
@@ -60,8 +114,8 @@ function memKind(row: IsaRow): string | null {
 
 function memValue(r: Rand, kind: string, st0: bigint | null): string {
   switch (kind) {
-    case 'm32fp': return memHex(st0 !== null && r.bool(0.3) ? partner(r, L32, special(r, L32)) : special(r, L32), 4);
-    case 'm64fp': return memHex(special(r, L64), 8);
+    case 'm32fp': return memHex(ordinary ? ordinaryMem(r, L32) : st0 !== null && r.bool(0.3) ? partner(r, L32, special(r, L32)) : special(r, L32), 4);
+    case 'm64fp': return memHex(ordinary ? ordinaryMem(r, L64) : special(r, L64), 8);
     case 'm80fp': return memHex(value80(r), 10);
     case 'm16int': return memHex(BigInt.asUintN(16, intValue(r, 16)), 2);
     case 'm32int': return memHex(BigInt.asUintN(32, intValue(r, 32)), 4);
@@ -94,7 +148,7 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
     for (let n = 0; n < perRow; n++) {
       const top = r.int(8);
       const dk = r.next();
-      const depth = dk < 0.08 ? 0 : dk < 0.16 ? 1 : dk < 0.26 ? 8 : 2 + r.int(5);
+      const depth = ordinary ? 2 + r.int(5) : dk < 0.08 ? 0 : dk < 0.16 ? 1 : dk < 0.26 ? 8 : 2 + r.int(5);
       const st: bigint[] = [];
       let tw = 0;
       for (let i = 0; i < 8; i++) {
@@ -105,7 +159,7 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
       while (st.length && st[st.length - 1] === 0n) st.pop();
       const cw = chooseCw(r);
       let sw = top << 11;
-      if (r.bool(0.5)) sw |= r.int(0x80) & 0x7f;
+      if (r.bool(0.5)) sw |= r.int(0x80) & (ordinary ? cw & 0x3f : 0x7f);
       if (r.bool(0.5)) sw |= r.pick([0x100, 0x200, 0x400, 0x4000, 0x4700, 0]);
       if (sw & ~cw & 0x3f) sw |= 0x8080;
       else if (r.bool(0.03)) sw |= 0x8080 | (~cw & 0x3f & -(~cw & 0x3f)); // a pending exception
@@ -117,7 +171,7 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
         let off = 0x100 + 16 * r.int(8) + (r.bool(0.2) ? r.int(16) : 0);
         const size = MEM_SIZE[mk] ?? (row.id.includes('save') || row.id.includes('rstor') ? 108 : 28);
         // Sometimes across the end of the mapped data (#PF at the second page) or past it.
-        if (r.bool(0.06)) off = 0x2000 - 1 - r.int(size);
+        if (!ordinary && r.bool(0.06)) off = 0x2000 - 1 - r.int(size);
         const mo = memOperand(r, e.digit, off, g);
         const rex = (mo.rex ? 0x40 | mo.rex : 0) | rexW;
         code = [...(rex ? [rex] : []), e.op, ...mo.tail];
@@ -144,10 +198,10 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
   return cases;
 }
 
-function check(t: Test, vectors: FpVector[], label: string): void {
+function check(t: Test, vectors: FpVector[], label: string, rows: readonly IsaRow[] = X87_ROWS): void {
   const byId = new Map<string, FpVector[]>();
   for (const v of vectors) byId.set(v.id, [...(byId.get(v.id) ?? []), v]);
-  for (const row of X87_ROWS) {
+  for (const row of rows) {
     const list = byId.get(row.id) ?? [];
     const bad: string[] = [];
     for (const v of list) {
@@ -173,6 +227,26 @@ t.test('recorded vectors from the host CPU', async (t) => {
   check(t, vectors, 'recorded');
 });
 
+/** The rows with fast paths (cpu/isa/x87.ts), for the ordinary vectors. */
+const FAST_ROWS = X87_ROWS.filter((row) => /^(f(i?(add|sub|subr|mul|div|divr)p?|i?u?comp?|u?comi|u?comip|ucompp|compp|ld|ild|stp?|istp?|isttp|xch|chs|abs|tst|cmov[a-z]+)_|fld1$|fldz$|fldpi$|fchs$|fabs$|ftst$|fcompp$|fucompp$)/.test(row.id) && !row.id.includes('cw') && !row.id.includes('env'));
+function generateOrdinary(seed: number, perRow: number): FpCase[] {
+  ordinary = true;
+  try { return generate(FAST_ROWS, seed, perRow); } finally { ordinary = false; }
+}
+
+t.test('recorded ordinary vectors from the host CPU (the fast paths)', async (t) => {
+  if (process.env.FP_RECORD) {
+    const exe = buildOracle();
+    if (!exe) { t.fail('FP_RECORD needs x86-64 Linux with gcc'); return; }
+    const cases = generateOrdinary(2, ORDINARY_PER_ROW);
+    const states = runNative(exe, cases);
+    writeFileSync(ORDINARY_VECTORS, cases.map((k, i) => JSON.stringify(record(k, states[i]))).join('\n') + '\n');
+  }
+  if (!existsSync(ORDINARY_VECTORS)) { t.fail(`missing ${ORDINARY_VECTORS}`); return; }
+  const vectors = readFileSync(ORDINARY_VECTORS, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FpVector);
+  check(t, vectors, 'ordinary', FAST_ROWS);
+});
+
 const oracle = buildOracle();
 t.test('live comparison with the host CPU', { skip: oracle ? false : 'not x86-64 Linux with gcc' }, async (t) => {
   const seed = Number(process.env.FP_SEED ?? 20250302);
@@ -180,6 +254,9 @@ t.test('live comparison with the host CPU', { skip: oracle ? false : 'not x86-64
   const cases = generate(X87_ROWS, seed, LIVE_PER_ROW);
   const states = runNative(oracle!, cases);
   check(t, cases.map((k, i) => record(k, states[i])), `live seed ${seed}`);
+  const ord = generateOrdinary(seed + 1, LIVE_PER_ROW);
+  const ordStates = runNative(oracle!, ord);
+  check(t, ord.map((k, i) => record(k, ordStates[i])), `live ordinary seed ${seed + 1}`, FAST_ROWS);
 });
 
 // ---- hand-written cases ----
