@@ -20,6 +20,7 @@ const BENCHES: Bench[] = [
   { name: 'intloop', binary: 'fixtures/bench/intloop', iterations: 5_000_000 },
   { name: 'memstr', binary: 'fixtures/bench/memstr', iterations: 6_000 },
   { name: 'calls', binary: 'fixtures/bench/calls', iterations: 1_300_000 },
+  { name: 'x87loop', binary: 'fixtures/bench/x87loop', iterations: 100_000 },
 ];
 
 interface Result {
