@@ -58,8 +58,10 @@ function i386Row(nr: number): SyscallRow | undefined {
 export function ia32Syscall(k: Kernel, f: GuestFault): boolean {
   if (f.vector !== Vector.GP || f.errorCode !== INT80_ERROR_CODE || !k.options.ia32) return false;
   const cpu = k.cpu;
-  // A trap gate: the saved rip is the next instruction.
+  // A trap gate: the instruction completes (it retires, as `syscall` does: the engine stopped short
+  // of counting it) and the saved rip is the next one.
   cpu.rip = k.engine.insnAt(f.rip).next;
+  cpu.icount++;
   const nr = cpu.r32[2 * Reg.RAX];
   const u32 = (r: number) => cpu.r32[2 * r] >>> 0;
   const args = [u32(Reg.RBX), u32(Reg.RCX), u32(Reg.RDX), u32(Reg.RSI), u32(Reg.RDI), u32(Reg.RBP)];

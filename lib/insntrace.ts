@@ -168,9 +168,15 @@ export class InsnTracer {
         if (inside && d) this.snapshot(c);
         this.sink.hold();
         const r = k.engine.step();
-        if (inside && d && (r === null || r.kind === 'stop')) this.sink.inner.event(this.event(c, d));
+        let retired = r === null || r.kind === 'stop';
+        if (r?.kind === 'fault') {
+          // A fault the kernel completes as a trap (int $0x80, kernel/ia32.ts) retires the instruction.
+          const before = c.icount;
+          k.handleFault(r.fault);
+          retired = c.icount > before;
+        }
+        if (inside && d && retired) this.sink.inner.event(this.event(c, d));
         this.sink.release();
-        if (r?.kind === 'fault') k.handleFault(r.fault);
         if (k.tsc() >= k.tk.nextTickTsc) k.timerTick();
         // As Kernel.run stops where the next timer expires (timerLimit) and returns to user mode there:
         // the timer's signal arrives at the same instruction traced or not.

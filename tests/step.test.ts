@@ -364,3 +364,20 @@ t.test('timers fire at the same instruction under run, step (however cut) and tr
     t.same(signals('insns'), signals('plain'), 'trace --insns: each signal at the same count');
   }
 });
+
+t.test('int $0x80 in colonel step: explained as the 32-bit gate, restartable, the same count as run', async (t) => {
+  const INT80 = 'fixtures/trace/int80';
+  const s = session(INT80);
+  const out = script(s, ['si 2', 'si', 'c']);
+  t.match(after(out, 1).replace(/\n/g, ' '), /next: int \$0x80 with eax=20: the 32-bit syscall gate, the i386 table \(getpid,/, 'before it: what comes next');
+  const call = after(out, 2).replace(/\n/g, ' ');
+  t.match(call, /int \$0x80: eax=20 selected the i386 table's getpid/, 'the call, by its i386 number');
+  t.match(call, /ran getpid\(\) = 1000 .*iret returned to user mode at 0x401011/, 'and the return after the 2-byte instruction');
+  t.notMatch(call, /fault \(vector/, 'not reported as a fault');
+  t.equal(s.m.pane.text(1), 'hello\nok\n');
+  t.match(after(out, 3), /\[process exited with status 7\]/);
+  const r = createProcess(INT80, { argv: [INT80], env: {}, epochNs: 1_700_000_000_000_000_000n });
+  r.kernel.run();
+  t.equal(s.kernel.cpu.icount, r.kernel.cpu.icount, 'as many instructions as colonel run: each int $0x80 retires');
+  t.equal(r.kernel.cpu.icount, 28, 'every instruction of the program, the five int $0x80 included');
+});

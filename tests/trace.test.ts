@@ -78,10 +78,7 @@ function signalLines(text: string): string[] {
 }
 
 const SIGNAL_CASES = (JSON.parse(fs.readFileSync('fixtures/signals/cases.json', 'utf8')) as (FixtureCase & { vsyscall?: 'xonly' | 'emulate' | 'none' })[])
-  .filter((c) => fs.existsSync(`fixtures/signals/expected/${c.name}.strace`))
-  // frame raises SIGURG under SIG_DFL: ptrace shows strace an ignored signal, colonel drops it unseen
-  // (README.md: not matched yet).
-  .filter((c) => !c.name.startsWith('frame'));
+  .filter((c) => fs.existsSync(`fixtures/signals/expected/${c.name}.strace`));
 
 t.test('signals as strace shows them: siginfo by si_code class, restart codes, the end', async (t) => {
   t.ok(SIGNAL_CASES.length >= 10, 'recordings of fixtures/signals');
@@ -138,6 +135,8 @@ t.test('int $0x80 runs i386 syscalls; trace names them and notes the switch as s
     const notices = c.stderr.split('\n').filter((l) => l.startsWith('[ Process'));
     t.same(notices, ['[ Process PID=1000 runs in 32 bit mode. ]', '[ Process PID=1000 runs in 64 bit mode. ]', '[ Process PID=1000 runs in 32 bit mode. ]'], 'on stderr: into 32-bit mode, back, and again');
     t.match(c.stderr, /^\[ Process PID=1000 runs in 32 bit mode\. \]\ngetpid\(\)/m, 'before the first 32-bit call');
+    const insns = cli(['trace', '--insns', INT80]);
+    t.match(insns.stderr, /^ *40100f <_start\+0xf>: +cd 80 +int +0x80 +; rax=0x3e8\n\[ Process PID=1000 runs in 32 bit mode\. \]\ngetpid\(\) += 1000$/m, '--insns: int $0x80 retires, then its call');
     if (HAVE_STRACE) {
       const native = spawnSync('strace', [INT80], { encoding: 'utf8' });
       const mine = c.stderr.split('\n').filter((l) => !l.startsWith('colonel: ')).join('\n');

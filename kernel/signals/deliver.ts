@@ -88,13 +88,15 @@ function queueLimit(k: Kernel): number {
 
 /**
  * Send `sig` to this process (kill, tgkill, sigqueue, SIGPIPE, a timer). A signal that would be
- * ignored is dropped at once unless it is blocked (the handler may change before it is unblocked).
+ * ignored is dropped at once unless it is blocked (the handler may change before it is unblocked) or
+ * a tracer is attached (it sees the signal taken off the queue, then discarded).
  * Returns 0, or -EAGAIN for a sigqueue over the queue limit.
  */
 export function sendSig(k: Kernel, sig: number, info: SigInfo): number {
   if (sig <= 0 || sig > NSIG) return 0;
   const blocked = (k.sigmask & sigbit(sig)) !== 0n;
-  if (!blocked && sigIgnored(k, sig)) return 0;
+  // sig_ignored(): "Tracers may want to know about even ignored signal": queued when traced.
+  if (!blocked && sigIgnored(k, sig) && !sigState(k).ptraced) return 0;
   const d = defaultAction(sig);
   if (d === 'stop' && getSigaction(k, sig).handler === SIG_DFL) {
     warnOnce(k, 'stop', `${signalName(sig)} ignored: colonel has no job control`);

@@ -70,6 +70,11 @@ export class SignalState {
   sigreturnRax: { lo: number; hi: number } | null = null;
   /** ITIMER_REAL (CLOCK_MONOTONIC ns), ITIMER_VIRTUAL and ITIMER_PROF (process CPU ns). null: disarmed. */
   readonly itimers: (Itimer | null)[] = [null, null, null];
+  /**
+   * A tracer is attached (t->ptrace): sig_ignored() then queues an ignored signal instead of dropping
+   * it, so that get_signal takes it off the queue, shows it to the tracer, and only then discards it.
+   */
+  ptraced = false;
 }
 
 const states = new WeakMap<Kernel, SignalState>();

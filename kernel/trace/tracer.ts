@@ -34,6 +34,7 @@ import { syscallCycles, vdsoCycles, vsyscallCycles } from './costs.js';
 import { siginfoText } from './siginfo.js';
 import { encodeSiginfo, type SigInfo } from '../signals/siginfo.js';
 import { isRestart, RESTART_NAMES } from '../signals/restart.js';
+import { sigState } from '../signals/state.js';
 import type { CallEvent, Stamp, SummaryRow, TraceArg, TraceEvent, TraceSink } from './events.js';
 
 export interface TracerOptions {
@@ -131,6 +132,8 @@ export class Tracer {
   attach(): void {
     const k = this.k;
     k.observers.push(this.observer);
+    // As under ptrace: an ignored signal is queued, to be shown when it is taken off the queue.
+    sigState(k).ptraced = true;
     const bps = breakpoints(k.engine);
     for (const f of vdsoFunctions(k)) this.removers.push(bps.add(f.addr, () => this.vdsoEnter(f.name)));
     // Count rdtsc instructions (the vDSO's one expensive instruction) for the cost model.
@@ -147,6 +150,7 @@ export class Tracer {
   detach(): void {
     const i = this.k.observers.indexOf(this.observer);
     if (i >= 0) this.k.observers.splice(i, 1);
+    sigState(this.k).ptraced = false;
     for (const r of this.removers) r();
     this.removers.length = 0;
     this.restoreRdtsc?.();

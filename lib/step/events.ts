@@ -28,6 +28,8 @@ export interface SyscallEvent {
   /** The read found no input yet: the kernel will restart the syscall. */
   restarted: boolean;
   note?: string;
+  /** Made with `int $0x80`: the i386 table (kernel/ia32.ts); rcx and r11 are then not the CPU's. */
+  int80?: boolean;
 }
 
 export interface VsyscallEvent {

@@ -7,6 +7,7 @@
 // fault goes to emulate_vsyscall() (arch/x86/entry/vsyscall/vsyscall_64.c). The vDSO's readers follow
 // the seqlock of lib/vdso/gettimeofday.c; update_vsyscall() is kernel/time/vsyscall.c.
 
+import { i386Name } from '../../kernel/ia32.js';
 import { Reg } from '../../cpu/cpu.js';
 import { PFErr } from '../../cpu/fault.js';
 import type { Insn } from '../../cpu/insn.js';
@@ -92,13 +93,17 @@ export function explainEvents(m: Machine, from: number, to: number, full = 3): s
     const e = ev[i];
     switch (e.kind) {
       case 'syscall': {
-        const head = `syscall: rax=${e.nr} selected sys_${e.name}. The CPU saved the return address ${where(m, toAddr(e.rcx))} in rcx and rflags ${hb(e.r11)} in r11, switched to ring 0 and jumped to the kernel's entry (entry_SYSCALL_64, from MSR_LSTAR).`;
+        const ret = e.int80 ? e.insnAddr + 2 : toAddr(e.rcx);
+        const head = e.int80
+          ? `int $0x80: eax=${e.nr} selected the i386 table's ${e.name} (the 32-bit gate, open to 64-bit programs on a kernel with IA32 emulation; arguments in ebx, ecx, edx, esi, edi, ebp, cut to 32 bits). The CPU pushed rip, rflags and rsp and entered the kernel through IDT entry 0x80 (entry_INT80_compat).`
+          : `syscall: rax=${e.nr} selected sys_${e.name}. The CPU saved the return address ${where(m, toAddr(e.rcx))} in rcx and rflags ${hb(e.r11)} in r11, switched to ring 0 and jumped to the kernel's entry (entry_SYSCALL_64, from MSR_LSTAR).`;
+        const back = e.int80 ? `iret returned to user mode at ${where(m, ret)}, every register but rax as it was` : `sysret put rcx back into rip and r11 back into rflags: user mode again at ${where(m, ret)}`;
         if (e.name === 'exit_group' || e.name === 'exit') {
           out.push(`${head} The kernel ran ${e.call}: the process is gone; there is no return to user mode.`);
         } else if (e.restarted) {
-          out.push(`${head} The kernel ran ${e.call}: no input yet. Linux would put the process to sleep; colonel restarts the syscall instead (rip back on the syscall instruction, rax = ${e.nr} again) and waits for you: type \`input TEXT\` or \`eof\`.`);
+          out.push(`${head} The kernel ran ${e.call}: no input yet. Linux would put the process to sleep; colonel restarts the syscall instead (rip back on the ${e.int80 ? 'int $0x80' : 'syscall'} instruction, rax = ${e.nr} again) and waits for you: type \`input TEXT\` or \`eof\`.`);
         } else {
-          out.push(`${head} The kernel ran ${e.call} = ${e.resultText} and left the result in rax; sysret put rcx back into rip and r11 back into rflags: user mode again at ${where(m, toAddr(e.rcx))}.${e.note && e.note.length < 80 ? ` (colonel's ${e.name}: ${e.note}.)` : ''}`);
+          out.push(`${head} The kernel ran ${e.call} = ${e.resultText} and left the result in rax; ${back}.${e.note && e.note.length < 80 ? ` (colonel's ${e.name}: ${e.note}.)` : ''}`);
         }
         break;
       }
@@ -181,6 +186,11 @@ export function explainNext(m: Machine): string[] {
     const row = SYSCALLS[nr];
     const args = [Reg.RDI, Reg.RSI, Reg.RDX, Reg.R10, Reg.R8, Reg.R9].map((r) => c.getS(r));
     return [`next: syscall with rax=${nr}: ${formatCall(k, row, nr, args)}${row ? '' : ' (colonel has no such syscall: -ENOSYS)'}. Arguments go in rdi, rsi, rdx, r10, r8, r9. The CPU will save rip in rcx and rflags in r11 and enter the kernel.`];
+  }
+  if (d.row.id === 'int_imm8' && (d.imm & 0xff) === 0x80 && k.options.ia32) {
+    const nr = c.r32[2 * Reg.RAX];
+    const name = i386Name(nr);
+    return [`next: int $0x80 with eax=${nr}: the 32-bit syscall gate, the i386 table (${name ? `${name}, arguments in ebx, ecx, edx, esi, edi, ebp cut to 32 bits` : 'a call colonel does not implement: -ENOSYS'}). The CPU will push rip, rflags and rsp and enter the kernel through IDT entry 0x80.`];
   }
   if (d.row.id === 'rdtsc' || d.row.id === 'rdtscp') return ['next: rdtsc reads the time-stamp counter into edx:eax, in user mode.'];
   const t = branchTarget(m, d);

@@ -128,7 +128,9 @@ export class Machine {
       syscallEnter: (_k, row, nr, args) => {
         const c = k.cpu;
         this.pendingText = beginCall(k, row, nr, args);
-        this.pending = { kind: 'syscall', at: c.icount, nr, name: row?.name ?? `syscall_${nr}`, args: args.slice(), insnAddr: toAddr(c.get(Reg.RCX)) - 2, rcx: c.get(Reg.RCX), r11: c.get(Reg.R11) };
+        // int $0x80 (kernel/ia32.ts): rip is already past the 2-byte instruction; rcx and r11 are the program's.
+        const int80 = k.syscallAbi === 32;
+        this.pending = { kind: 'syscall', at: c.icount, nr, name: row?.name ?? `syscall_${nr}`, args: args.slice(), insnAddr: int80 ? c.rip - 2 : toAddr(c.get(Reg.RCX)) - 2, rcx: c.get(Reg.RCX), r11: c.get(Reg.R11), ...(int80 ? { int80: true } : {}) };
       },
       syscallExit: (_k, row, nr, _args, result) => {
         const p = this.pending!;
@@ -371,7 +373,8 @@ export class Machine {
     } finally {
       this.fault = null;
     }
-    if (this.events.length > n && this.events[this.events.length - 1].kind === 'vsyscall') return;
+    // An emulated vsyscall or an int $0x80 syscall: the event already says what the fault was.
+    if (this.events.length > n && (this.events[this.events.length - 1].kind === 'vsyscall' || this.events[this.events.length - 1].kind === 'syscall')) return;
     const grown = k.mm.vmas.find((v) => v.name === '[stack]')?.start !== stack;
     const outcome = k.exit ? 'fatal' : grown ? 'grown' : 'handled';
     this.events.push({ kind: 'fault', at, vector: f.vector, addr: f.addr, errorCode: f.errorCode, rip: f.rip, outcome, text: k.exit ? this.diag[this.diag.length - 1] ?? '' : '' });
