@@ -19,6 +19,7 @@ import { TF } from './flags.js';
 import type { Insn } from './insn.js';
 import { pageOf } from './memory.js';
 import { ISA } from './isa/index.js';
+import { templateOf } from './specialize.js';
 
 const MAX_BLOCK = 64;
 /** Executions after which a block is compiled into one function. */
@@ -43,23 +44,67 @@ function setFaultAt(i: number): void {
   faultAt = i;
 }
 
+/** Insn fields fixed at decode time: the compiler writes them into the code as constants. */
+const CONSTANT_FIELDS = new Set([
+  'addr', 'next', 'len', 'osize', 'asize', 'rex', 'rep', 'lock', 'seg', 'reg', 'rm', 'mod3', 'hasModrm', 'modrm',
+  'reg8', 'rm8', 'base', 'index', 'scale', 'disp', 'ripRel', 'imm', 'immHi', 'imm2', 'target', 'blockIndex',
+]);
+
+function literal(v: unknown): string {
+  if (typeof v === 'boolean') return String(v);
+  const n = v as number;
+  return n < 0 || Object.is(n, -0) ? `(${n})` : String(n);
+}
+
 /**
- * Compile a block into one function that calls each instruction's exec directly. Every call site then
- * sees one target, so V8 can inline the exec functions into the block; a local counter keeps faults
- * precise without a store per instruction.
+ * The source of instruction `d` (bound as `dk`) inlined into a block: its exec template with the
+ * decoded fields as constants and the template's free variables bound under names of its own. Null
+ * when the exec was not made from a template (it is then called).
+ */
+function inlineSource(d: Insn, dk: string, names: string[], values: unknown[]): string | null {
+  const t = templateOf(d.exec);
+  if (t === undefined) return null;
+  const m = /^\(c(?:, d)?\) => ([\s\S]*)$/.exec(t.src.trim());
+  if (m === null || /\breturn\b/.test(m[1])) return null;
+  let body = m[1];
+  for (const name of Object.keys(t.bind)) {
+    const re = new RegExp(`(?<![\\w.$])${name}(?![\\w$])`, 'g');
+    if (!re.test(body)) continue;
+    names.push(`${dk}_${name}`);
+    values.push(t.bind[name]);
+    body = body.replace(re, `${dk}_${name}`);
+  }
+  body = body.replace(/(?<![\w.$])d\.(\w+)/g, (all, f: string) =>
+    CONSTANT_FIELDS.has(f) ? literal((d as unknown as Record<string, unknown>)[f]) : `${dk}.${f}`);
+  body = body.replace(/(?<![\w.$])d(?![\w$])/g, dk);
+  return body.startsWith('{') ? `${body}\n` : `{ ${body}; }\n`;
+}
+
+/** Inlined code that may store to memory or write RFLAGS: the helpers that can, by name. */
+const MAY_RETARGET = /write|Back|push|mem\.|setFlags/;
+
+/**
+ * Compile a block into one function: each instruction's exec template inlined with its fields as
+ * constants, or a direct call of its exec (every call site then sees one target, so V8 can inline
+ * it); a local counter keeps faults precise without a store per instruction. An instruction may be
+ * retargeted to smcExit while the block runs (self-modifying code, TF); inlined code after one that
+ * may have done so checks for that.
  */
 function compileBlock(insns: Insn[]): (c: Cpu) => void {
-  const names: string[] = ['setFaultAt'];
-  const values: unknown[] = [setFaultAt];
+  const names: string[] = ['setFaultAt', 'smcExit'];
+  const values: unknown[] = [setFaultAt, smcExit];
   let body = 'let i = 0;\ntry {\n';
+  let mayRetarget = false;
   const last = insns.length - 1;
   for (let k = 0; k <= last; k++) {
     names.push(`d${k}`);
     values.push(insns[k]);
     if (k === last) body += `c.rip = d${k}.next;\n`;
-    // Each call site sees one exec function (V8 inlines it); reading it through d keeps the
-    // retargeting for self-modifying code (smcExit) visible.
-    body += `d${k}.exec(c, d${k});\n`;
+    const inline = inlineSource(insns[k], `d${k}`, names, values);
+    if (inline === null) body += `d${k}.exec(c, d${k});\n`;
+    else body += (mayRetarget ? `if (d${k}.exec === smcExit) smcExit();\n` : '') + inline;
+    // Only a store (into this block's page) or a flags write (TF) can retarget what follows.
+    if (inline === null || MAY_RETARGET.test(inline)) mayRetarget = true;
     if (k !== last) body += `i = ${k + 1};\n`;
   }
   body += '} catch (x) { setFaultAt(i); throw x; }';
