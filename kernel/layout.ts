@@ -33,13 +33,14 @@ export function chooseLayout(seed: number | null): Layout {
   if (seed === null) {
     return { stackTop: 0x7ffffffff000, mmapBase: 0x7ffff7fff000, pieBase: 0x555555554000, brkOffset: 0, random };
   }
-  // Entropy as x86-64 Linux: 22 bits of pages for the stack, 28 bits for mmap, 28 for the PIE base (shifted
-  // to keep within range), 13 bits (32 MiB) for brk.
+  // Entropy as x86-64 Linux: 22 bits of pages for the stack, 28 bits for mmap, 28 for the PIE base
+  // (load_elf_binary: ELF_ET_DYN_BASE + arch_mmap_rnd(), so 0x555555554000 up to 1 TiB higher, a whole
+  // number of pages: the segments are mapped page by page at their offsets from it), 13 bits (32 MiB) for brk.
   const pages = (bits: number) => Math.floor(rand() * 2 ** bits) * PAGE;
   return {
     stackTop: 0x7ffffffff000 - pages(22),
     mmapBase: 0x7ffff7fff000 - pages(28) - 0x100000000,
-    pieBase: 0x555555554000 + pages(28) / 16,
+    pieBase: 0x555555554000 + pages(28),
     brkOffset: pages(13),
     random,
   };

@@ -7,6 +7,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseElf, PT_DYNAMIC, PT_LOAD, cString } from '../kernel/elf/elf.js';
+import { chooseLayout } from '../kernel/layout.js';
 import { loadManifest, runUnderColonel, runNative, recorded, guestStderr, NATIVE } from './helpers/fixtures.js';
 
 const DIR = 'fixtures/programs';
@@ -63,6 +64,29 @@ t.test('the dynamic programs are glibc PIEs needing the host libraries', async (
   t.same(needed(fs.readFileSync(`${DIR}/dynamic/fp`)).sort(), ['libc.so.6', 'libm.so.6']);
   t.equal(parseElf(fs.readFileSync(`${DIR}/static/cxx`)).interp, null, 'the static ones have no interpreter');
   t.match(recordedLibc, /^GNU C Library .* version 2\.\d+\.$/, 'the recording names its libc');
+});
+
+// A randomized layout (--seed, --aslr) puts a PIE's base anywhere in the 1 TiB above 0x555555554000,
+// always on a page boundary: the segments are mapped page by page at their offsets from it. (A base
+// that was not page-aligned shifted every segment within its pages, so code near a segment's end fell
+// off its executable mapping: dynamic cxx died with SIGSEGV under most seeds.)
+t.test('a randomized layout keeps the PIE base on a page boundary', async (t) => {
+  const bases = new Set<number>();
+  for (let seed = 1; seed <= 200; seed++) bases.add(chooseLayout(seed).pieBase);
+  t.same([...bases].filter((b) => b % 4096 !== 0).map((b) => b.toString(16)), [], 'every base is page-aligned');
+  t.ok(bases.size > 190, 'and they differ');
+  t.ok([...bases].every((b) => b >= 0x555555554000 && b < 0x555555554000 + 2 ** 40), 'within ELF_ET_DYN_BASE + 28 bits of pages');
+});
+
+const cxxDyn = cases.find((c) => c.name === 'dynamic_cxx')!;
+t.test('dynamic cxx under randomized layouts', { skip: missing(cxxDyn.binary) ?? false }, async (t) => {
+  const want = fs.readFileSync(`${cxxDyn.expect}.stdout`, 'utf8');
+  for (const seed of [1, 3, 6]) {
+    const got = runUnderColonel(cxxDyn, { seed });
+    t.equal(got.status, 7, `seed ${seed}: exit status 7`);
+    if (hostLibc === recordedLibc) t.equal(got.stdout, want, `seed ${seed}: stdout as recorded`);
+    else t.ok(got.stdout.endsWith('(30 chars)\n'), `seed ${seed}: ran to the end`);
+  }
 });
 
 for (const c of cases) {
