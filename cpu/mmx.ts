@@ -15,15 +15,13 @@
 // Except for maskmovq, whose store is checked after the transition: on the host it faults with TOP = 0
 // and all registers tagged valid (and nothing stored), so it does here.
 //
-// The x87 registers are 80-bit bigints, so reading or writing an mm register converts; MMX is rare in
-// 64-bit code (compilers use SSE2 for integer vectors) and this keeps one source of truth for fxsave,
+// The x87 registers are plain numbers (X87.se/hi/lo: sign and exponent, significand halves), so an mm
+// register is X87.hi[i]:X87.lo[i] and writing one sets se to all ones: one source of truth for fxsave,
 // signal frames and the x87 rows. Values travel as (lo, hi) int32 pairs, as elsewhere in cpu/.
 
 import type { Cpu } from './cpu.js';
 import { GuestFault, Vector } from './fault.js';
 
-const EXP_ONES = 0xffffn << 64n;
-const M32 = 0xffffffffn;
 
 /** Start an MMX instruction: #MF if an unmasked x87 exception is pending. Changes nothing else. */
 export function mmxCheck(c: Cpu): void {
@@ -47,32 +45,36 @@ export function emms(c: Cpu): void {
 
 /** The low 32 bits of mm i, as int32. */
 export function mmLo(c: Cpu, i: number): number {
-  return Number(c.x87.regs[i] & M32) | 0;
+  return c.x87.lo[i] | 0;
 }
 
 /** Bits 63..32 of mm i, as int32. */
 export function mmHi(c: Cpu, i: number): number {
-  return Number((c.x87.regs[i] >> 32n) & M32) | 0;
+  return c.x87.hi[i] | 0;
 }
 
 /** Copy mm i into out[at] (low half) and out[at + 1] (high half). */
 export function mmRead(c: Cpu, i: number, out: Int32Array, at: number): void {
-  const v = c.x87.regs[i];
-  out[at] = Number(v & M32) | 0;
-  out[at + 1] = Number((v >> 32n) & M32) | 0;
+  const x = c.x87;
+  out[at] = x.lo[i] | 0;
+  out[at + 1] = x.hi[i] | 0;
 }
 
 /** Write mm i = (hi:lo); bits 79..64 of the x87 register become all ones. */
 export function mmWrite(c: Cpu, i: number, lo: number, hi: number): void {
-  c.x87.regs[i] = EXP_ONES | (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  const x = c.x87;
+  x.se[i] = 0xffff;
+  x.hi[i] = hi >>> 0;
+  x.lo[i] = lo >>> 0;
 }
 
 /** mm i as an unsigned 64-bit bigint (tests, the step view). */
 export function mmGet(c: Cpu, i: number): bigint {
-  return c.x87.regs[i] & 0xffffffffffffffffn;
+  return (BigInt(c.x87.hi[i]) << 32n) | BigInt(c.x87.lo[i]);
 }
 
 /** Set mm i from a bigint as an MMX write does (tests). */
 export function mmSet(c: Cpu, i: number, v: bigint): void {
-  c.x87.regs[i] = EXP_ONES | BigInt.asUintN(64, v);
+  const u = BigInt.asUintN(64, v);
+  mmWrite(c, i, Number(u & 0xffffffffn) | 0, Number(u >> 32n) | 0);
 }
