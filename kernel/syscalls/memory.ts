@@ -140,6 +140,28 @@ function sysMadvise(k: Kernel, addr: number, len: number, advice: number): numbe
   return 0;
 }
 
+/**
+ * mlock/munlock/mlock2 (mm/mlock.c): the range, widened to whole pages, must be mapped without holes
+ * (ENOMEM); colonel's pages never leave memory, so locking changes nothing else. uid 0 has
+ * CAP_IPC_LOCK, so RLIMIT_MEMLOCK does not apply.
+ */
+function sysMlock(k: Kernel, addr: number, len: number): number {
+  // As do_mlock computes it, in unsigned 64-bit arithmetic: a length that wraps is EINVAL, or 0 pages.
+  const a64 = BigInt.asUintN(64, BigInt(addr)), start = a64 & ~0xfffn;
+  const size = BigInt.asUintN(64, BigInt.asUintN(64, BigInt(len)) + (a64 & 0xfffn) + 0xfffn) & ~0xfffn;
+  const end = BigInt.asUintN(64, start + size);
+  if (end < start) return -Errno.EINVAL;
+  if (end === start) return 0;
+  if (end > BigInt(TASK_SIZE)) return -Errno.ENOMEM;
+  for (let at = Number(start); at < Number(end); ) {
+    const v = k.mm.find(at);
+    if (!v) return -Errno.ENOMEM;
+    at = v.end;
+  }
+  return 0;
+}
+const MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4, MLOCK_ONFAULT = 1;
+
 export const MEMORY_SYSCALLS: SyscallRow[] = [
   { nr: 12, name: 'brk', args: [a('addr', 'ptr')], ret: 'hex', status: 'full', classes: ['memory'], handler: (k, addr) => (addr === 0 ? k.mm.brk : k.mm.setBrk(addr)) },
   {
@@ -172,6 +194,17 @@ export const MEMORY_SYSCALLS: SyscallRow[] = [
     nr: 28, name: 'madvise', args: [a('addr', 'ptr'), a('length', 'size'), a('advice', 'madvice')], ret: 'int', status: 'partial', classes: ['memory'],
     note: 'advice is accepted; MADV_DONTNEED/MADV_FREE zero private anonymous pages (file-backed private pages keep their contents)', handler: (k, addr, len, adv) => sysMadvise(k, addr, len, adv | 0),
   },
+  { nr: 149, name: 'mlock', args: [a('addr', 'ptr'), a('len', 'size')], ret: 'int', status: 'full', classes: ['memory'], note: 'checks the range (pages never leave memory)', handler: (k, addr, len) => sysMlock(k, addr, len) },
+  { nr: 150, name: 'munlock', args: [a('addr', 'ptr'), a('len', 'size')], ret: 'int', status: 'full', classes: ['memory'], note: 'checks the range', handler: (k, addr, len) => sysMlock(k, addr, len) },
+  {
+    nr: 325, name: 'mlock2', args: [a('addr', 'ptr'), a('len', 'size'), a('flags', 'hex')], ret: 'int', status: 'full', classes: ['memory'], note: 'checks the range (pages never leave memory)',
+    handler: (k, addr, len, flags) => (flags & ~MLOCK_ONFAULT ? -Errno.EINVAL : sysMlock(k, addr, len)),
+  },
+  {
+    nr: 151, name: 'mlockall', args: [a('flags', 'hex')], ret: 'int', status: 'full', classes: ['memory'], note: 'pages never leave memory: only the flags are checked',
+    handler: (_k, flags) => (!flags || flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || flags === MCL_ONFAULT ? -Errno.EINVAL : 0),
+  },
+  { nr: 152, name: 'munlockall', args: [], ret: 'int', status: 'full', classes: ['memory'], handler: () => 0 },
   {
     nr: 26, name: 'msync', args: [a('addr', 'ptr'), a('length', 'size'), a('flags', 'hex')], ret: 'int', status: 'partial', classes: ['memory'], note: 'checks the range; file mappings are copies, so there is nothing to write back',
     handler: (k, addr, len, flags) => {

@@ -137,6 +137,37 @@ function sysPrctl(k: Kernel, option: number, arg2: number): number {
   }
 }
 
+// ---- priority, scheduling policy, personality (kernel/sys.c, sched/core.c, exec_domain.c) ----
+
+/** The process's nice value (-20..19) and personality word; Linux starts a process with 0 and PER_LINUX. */
+const niceOf = new WeakMap<Kernel, number>();
+const personalityOf = new WeakMap<Kernel, number>();
+const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+const SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
+
+/** Does (which, who) name this process? (Its group and user are its own: uid 0, pgid k.pgid.) */
+function prioTarget(k: Kernel, which: number, who: number): number {
+  if (which !== PRIO_PROCESS && which !== PRIO_PGRP && which !== PRIO_USER) return -Errno.EINVAL;
+  const own = which === PRIO_PROCESS ? k.pid : which === PRIO_PGRP ? k.pgid : 0;
+  return who === 0 || who === own ? 0 : -Errno.ESRCH;
+}
+
+/** getpriority returns 20 - nice (1..40), so that no success looks like an error; glibc turns it back. */
+function sysGetpriority(k: Kernel, which: number, who: number): number {
+  const r = prioTarget(k, which, who);
+  return r < 0 ? r : 20 - (niceOf.get(k) ?? 0);
+}
+
+/** setpriority clamps to -20..19; lowering nice needs CAP_SYS_NICE, which colonel's uid 0 has. */
+function sysSetpriority(k: Kernel, which: number, who: number, nice: number): number {
+  const r = prioTarget(k, which, who);
+  if (r < 0) return r;
+  niceOf.set(k, Math.min(19, Math.max(-20, nice)));
+  return 0;
+}
+
+const policyKnown = (p: number) => p === SCHED_OTHER || p === SCHED_FIFO || p === SCHED_RR || p === SCHED_BATCH || p === SCHED_IDLE || p === SCHED_DEADLINE;
+
 const noSecondProcess = 'one process for now: no fork, clone or exec of another program';
 
 export const PROCESS_SYSCALLS: SyscallRow[] = [
@@ -196,6 +227,32 @@ export const PROCESS_SYSCALLS: SyscallRow[] = [
   {
     nr: 203, name: 'sched_setaffinity', args: [a('pid', 'int'), a('cpusetsize', 'size'), a('mask', 'cpuset_in', 1)], ret: 'int', status: 'full', classes: ['process'],
     note: 'one CPU: a mask with CPU 0 is accepted, any other is EINVAL', handler: (k, pid, len, mask) => sysSchedSetaffinity(k, pid | 0, len, mask),
+  },
+  { nr: 140, name: 'getpriority', args: [a('which', 'int'), a('who', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, which, who) => sysGetpriority(k, which | 0, who | 0) },
+  { nr: 141, name: 'setpriority', args: [a('which', 'int'), a('who', 'int'), a('prio', 'int')], ret: 'int', status: 'full', classes: ['process'], handler: (k, which, who, n) => sysSetpriority(k, which | 0, who | 0, n | 0) },
+  {
+    nr: 145, name: 'sched_getscheduler', args: [a('pid', 'int')], ret: 'int', status: 'full', classes: ['process'], note: 'SCHED_OTHER, the policy a process starts with',
+    handler: (k, pid) => ((pid | 0) < 0 ? -Errno.EINVAL : isSelf(k, pid | 0) ? SCHED_OTHER : -Errno.ESRCH),
+  },
+  {
+    nr: 143, name: 'sched_getparam', args: [a('pid', 'int'), a('param', 'int_out')], ret: 'int', status: 'full', classes: ['process'], note: 'priority 0 (SCHED_OTHER)',
+    handler: (k, pid, param) => {
+      if (!param || (pid | 0) < 0) return -Errno.EINVAL;
+      if (!isSelf(k, pid | 0)) return -Errno.ESRCH;
+      putUser32(k, param, 0);
+      return 0;
+    },
+  },
+  { nr: 146, name: 'sched_get_priority_max', args: [a('policy', 'int')], ret: 'int', status: 'full', handler: (_k, p) => (!policyKnown(p | 0) ? -Errno.EINVAL : (p | 0) === SCHED_FIFO || (p | 0) === SCHED_RR ? 99 : 0) },
+  { nr: 147, name: 'sched_get_priority_min', args: [a('policy', 'int')], ret: 'int', status: 'full', handler: (_k, p) => (!policyKnown(p | 0) ? -Errno.EINVAL : (p | 0) === SCHED_FIFO || (p | 0) === SCHED_RR ? 1 : 0) },
+  {
+    nr: 135, name: 'personality', args: [a('persona', 'hex')], ret: 'hex', status: 'partial', classes: ['process'],
+    note: 'recorded and returned; no flag changes behaviour (ADDR_NO_RANDOMIZE: the layout is --seed\'s)',
+    handler: (k, persona) => {
+      const old = personalityOf.get(k) ?? 0;
+      if ((persona >>> 0) !== 0xffffffff) personalityOf.set(k, persona >>> 0);
+      return old;
+    },
   },
   { nr: 24, name: 'sched_yield', args: [], ret: 'int', status: 'full', handler: () => 0 },
   {
