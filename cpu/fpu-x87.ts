@@ -581,3 +581,24 @@ export function fastToInt(bits: number, rc: number): boolean {
   fOut[2] = il; fOut[1] = ih; fFl = inexact ? PE : 0; fUp = up;
   return true;
 }
+
+/** FRNDINT of a zero or normal ST(0) (fIn) by rc: the integral value to fOut, PE and C1; false: not handled. */
+export function fastRoundInt(rc: number): boolean {
+  const se = fIn[0], e = se & 0x7fff;
+  if (e >= 16383 + 63 && isNormal(se, fIn[1])) { // already an integer
+    fOut[0] = se; fOut[1] = fIn[1]; fOut[2] = fIn[2]; fFl = 0; fUp = false;
+    return true;
+  }
+  if (!fastToInt(64, rc)) return false;
+  // fOut[1]:fOut[2] is the signed integer (below 2^62 in magnitude): back to extended, sign kept.
+  const s = se >>> 15;
+  let h = fOut[1], l = fOut[2];
+  if (s) { l = -l >>> 0; h = (~h + (l === 0 ? 1 : 0)) >>> 0; }
+  if (h === 0 && l === 0) { fOut[0] = s << 15; fOut[1] = 0; fOut[2] = 0; return true; }
+  let E = 16383 + 63;
+  if (h === 0) { h = l; l = 0; E -= 32; }
+  const n = Math.clz32(h);
+  if (n) { h = ((h << n) | (l >>> (32 - n))) >>> 0; l = (l << n) >>> 0; }
+  fOut[0] = (s << 15) | (E - n); fOut[1] = h; fOut[2] = l;
+  return true;
+}

@@ -4,7 +4,8 @@
 
 import t from 'tap';
 import {
-  fastArith, fastCompare, fastNarrow, fastToInt, fOut, fIn, fFl, fUp, x87Arith, x87Compare, narrow, toInt,
+  fastArith, fastCompare, fastNarrow, fastToInt, fastRoundInt, fOut, fIn, fFl, fUp, x87Arith, x87Compare, narrow, toInt,
+  roundInt80,
   X_ADD, X_SUB, X_MUL, X_DIV,
 } from '../cpu/fpu-x87.js';
 import { F32, F64, fpFlags, roundedUp, clearFlags } from '../cpu/fpu.js';
@@ -130,4 +131,25 @@ t.test('stores: fastNarrow and fastToInt agree with narrow and toInt', async (t)
   }
   t.same(bad, []);
   t.ok(narrowTaken > 0 && intTaken > 0, `narrow taken ${narrowTaken}, toInt taken ${intTaken}`);
+});
+
+t.test('frndint: fastRoundInt agrees with roundInt80', async (t) => {
+  const bad: string[] = [];
+  let taken = 0;
+  for (let n = 0; n < N / 4 && bad.length < 10; n++) {
+    let a = value();
+    if (rint(4)) a = [(a[0] & 0x8000) | (16383 - 3 + rint(70)), a[1], a[2]];
+    if (rint(20) === 0) a = [rint(2) << 15, 0, 0];
+    const w = cw();
+    load(a);
+    if (!fastRoundInt((w >> 10) & 3)) continue;
+    taken++;
+    const got = `${hex(fastBig())} fl=${fFl} up=${fUp}`;
+    clearFlags();
+    const r = roundInt80(big(a), w);
+    const want = `${hex(r)} fl=${fpFlags} up=${roundedUp}`;
+    if (got !== want) bad.push(`frndint cw ${w.toString(16)} ${hex(big(a))}: got ${got}, want ${want}`);
+  }
+  t.same(bad, []);
+  t.ok(taken > N / 8, `fast path taken ${taken}`);
 });

@@ -33,7 +33,7 @@ import {
 import {
   INDEFINITE, SF as STACK_FAULT, widen, srcDenormal, x87Arith, x87Compare, narrow, toInt, roundInt80, sqrt80,
   scale80, remainder80, remQuotient, remCodes, REM_PARTIAL, REM_QUOTIENT, examine, rcOf, X_ADD, X_SUB, X_MUL, X_DIV,
-  fastArith, fastCompare, fastNarrow, fastToInt, fOut, fIn, fFl, fUp,
+  fastArith, fastCompare, fastNarrow, fastToInt, fastRoundInt, fOut, fIn, fFl, fUp,
 } from '../fpu-x87.js';
 import { type X87, controlWord } from '../x87.js';
 
@@ -577,7 +577,15 @@ function signOp(flip: boolean): ExecFn {
 }
 row({ id: 'fchs', mnemonic: 'fchs', opcode: 'D9 E0', operands: [], exec: signOp(true) });
 row({ id: 'fabs', mnemonic: 'fabs', opcode: 'D9 E1', operands: [], exec: signOp(false) });
-row({ id: 'frndint', mnemonic: 'frndint', opcode: 'D9 FC', operands: [], exec: onST0((x, v) => roundInt80(v, x.cw)) });
+const frndintSlow = onST0((x, v) => roundInt80(v, x.cw));
+row({
+  id: 'frndint', mnemonic: 'frndint', opcode: 'D9 FC', operands: [],
+  exec: (c, d) => {
+    const x = c.x87, p = x.top;
+    if (!x.pending() && (x.used & (1 << p)) !== 0 && (operand(x, p, 0), fastRoundInt(rcOf(x.cw)))) { putFast(x, p); return; }
+    frndintSlow(c, d);
+  },
+});
 row({ id: 'fsqrt', mnemonic: 'fsqrt', opcode: 'D9 FA', operands: [], exec: onST0((x, v) => sqrt80(v, x.cw)) });
 row({
   id: 'fscale', mnemonic: 'fscale', opcode: 'D9 FD', operands: [],
