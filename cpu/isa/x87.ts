@@ -32,7 +32,7 @@ import {
 } from '../fpu.js';
 import {
   INDEFINITE, SF as STACK_FAULT, widen, srcDenormal, x87Arith, x87Compare, narrow, toInt, roundInt80, sqrt80,
-  scale80, remainder80, remQuotient, remCodes, REM_PARTIAL, REM_QUOTIENT, examine, rcOf, X_ADD, X_SUB, X_MUL, X_DIV,
+  scale80, remainder80, remQuotient, remCodes, REM_PARTIAL, REM_QUOTIENT, rcOf, X_ADD, X_SUB, X_MUL, X_DIV,
   fastArith, fastCompare, fastNarrow, fastToInt, fastRoundInt, fOut, fIn, fFl, fUp,
 } from '../fpu-x87.js';
 import { type X87, controlWord } from '../x87.js';
@@ -627,8 +627,14 @@ row({
   id: 'fxam', mnemonic: 'fxam', opcode: 'D9 E5', operands: [],
   exec: (c) => {
     wait(c);
-    const x = c.x87, v = get(x, 0);
-    x.sw = (x.sw & ~(C0 | C1 | C2 | C3)) | examine(v, !has(x, 0)) | (v >> 79n ? C1 : 0);
+    // fpu-x87.ts examine() on the plain-number register: the class by exponent, J and fraction; C1 the sign.
+    const x = c.x87, p = x.top, se = x.se[p], hi = x.hi[p], lo = x.lo[p], e = se & 0x7fff;
+    const cc = (x.used & (1 << p)) === 0 ? 0x4100
+      : e === 0 ? (hi === 0 && lo === 0 ? 0x4000 : 0x4400)
+      : hi < 0x80000000 ? 0
+      : e === 0x7fff ? ((hi & 0x7fffffff) === 0 && lo === 0 ? 0x500 : 0x100)
+      : 0x400;
+    x.sw = (x.sw & ~(C0 | C1 | C2 | C3)) | cc | (se & 0x8000 ? C1 : 0);
   },
 });
 
