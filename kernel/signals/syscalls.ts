@@ -144,7 +144,7 @@ function sysProcessVmRw(k: Kernel, pid: number, lvec: number, lcnt: number, rvec
 
 export const SIGNAL_DELIVERY_SYSCALLS: SyscallRow[] = [
   {
-    nr: 15, name: 'rt_sigreturn', args: [], ret: 'int', status: 'full', classes: ['signal'],
+    nr: 15, name: 'rt_sigreturn', args: [a('frame', 'rt_sigframe')], ret: 'int', status: 'full', classes: ['signal'],
     note: 'restores registers, flags, FPU state (fxsave), mask and sigaltstack from the frame', handler: (k) => sysRtSigreturn(k),
   },
   {
@@ -156,15 +156,15 @@ export const SIGNAL_DELIVERY_SYSCALLS: SyscallRow[] = [
     note: 'only this process\'s own timers can wake it (else EDEADLK)', handler: (k, m, size) => sysRtSigsuspend(k, m, size),
   },
   {
-    nr: 128, name: 'rt_sigtimedwait', args: [a('set', 'sigset_in'), a('info', 'ptr'), a('timeout', 'timespec_in'), a('sigsetsize', 'size')], ret: 'int', status: 'full', classes: ['signal'],
+    nr: 128, name: 'rt_sigtimedwait', args: [a('set', 'sigset_in'), a('info', 'siginfo_out'), a('timeout', 'timespec_in'), a('sigsetsize', 'size')], ret: 'signo', status: 'full', classes: ['signal'],
     handler: (k, set, info, ts, size) => sysRtSigtimedwait(k, set, info, ts, size),
   },
   {
-    nr: 129, name: 'rt_sigqueueinfo', args: [a('tgid', 'int'), a('sig', 'signo'), a('info', 'ptr')], ret: 'int', status: 'full', classes: ['signal', 'process'],
+    nr: 129, name: 'rt_sigqueueinfo', args: [a('tgid', 'int'), a('sig', 'signo'), a('info', 'siginfo_in')], ret: 'int', status: 'full', classes: ['signal', 'process'],
     handler: (k, pid, sig, info) => sysSigqueueinfo(k, pid | 0, pid | 0, sig | 0, info),
   },
   {
-    nr: 297, name: 'rt_tgsigqueueinfo', args: [a('tgid', 'int'), a('tid', 'int'), a('sig', 'signo'), a('info', 'ptr')], ret: 'int', status: 'full', classes: ['signal', 'process'],
+    nr: 297, name: 'rt_tgsigqueueinfo', args: [a('tgid', 'int'), a('tid', 'int'), a('sig', 'signo'), a('info', 'siginfo_in')], ret: 'int', status: 'full', classes: ['signal', 'process'],
     handler: (k, tgid, tid, sig, info) => sysSigqueueinfo(k, tgid | 0, tid | 0, sig | 0, info),
   },
   {
@@ -172,7 +172,7 @@ export const SIGNAL_DELIVERY_SYSCALLS: SyscallRow[] = [
     note: 'on CLOCK_MONOTONIC: virtual time by default', handler: (k, s) => alarm(k, s >>> 0),
   },
   {
-    nr: 36, name: 'getitimer', args: [a('which', 'int'), a('curr_value', 'ptr')], ret: 'int', status: 'full', classes: ['signal'],
+    nr: 36, name: 'getitimer', args: [a('which', 'itimer_which'), a('curr_value', 'itimerval_out')], ret: 'int', status: 'full', classes: ['signal'],
     handler: (k, which, addr) => {
       if ((which | 0) < 0 || (which | 0) > ITIMER_PROF) return -Errno.EINVAL;
       putItimerval(k, addr, getItimer(k, which | 0));
@@ -180,15 +180,15 @@ export const SIGNAL_DELIVERY_SYSCALLS: SyscallRow[] = [
     },
   },
   {
-    nr: 38, name: 'setitimer', args: [a('which', 'int'), a('new_value', 'ptr'), a('old_value', 'ptr')], ret: 'int', status: 'full', classes: ['signal'],
+    nr: 38, name: 'setitimer', args: [a('which', 'itimer_which'), a('new_value', 'itimerval_in'), a('old_value', 'itimerval_out')], ret: 'int', status: 'full', classes: ['signal'],
     note: 'CPU-time timers fire at the exact instruction, not at the next tick', handler: (k, which, n, o) => sysSetitimer(k, which | 0, n, o),
   },
   {
-    nr: 310, name: 'process_vm_readv', args: [a('pid', 'int'), a('local_iov', 'iovec_out', 2), a('liovcnt', 'ulong'), a('remote_iov', 'ptr'), a('riovcnt', 'ulong'), a('flags', 'hex')], ret: 'int', status: 'partial', classes: ['process'],
+    nr: 310, name: 'process_vm_readv', args: [a('pid', 'int'), a('local_iov', 'iovec_out', 2), a('liovcnt', 'ulong'), a('remote_iov', 'iovec_addr', 4), a('riovcnt', 'ulong'), a('flags', 'ulong')], ret: 'int', status: 'partial', classes: ['process'],
     note: 'only this process exists', handler: (k, pid, lv, lc, rv, rc, fl) => sysProcessVmRw(k, pid | 0, lv, lc, rv, rc, fl, false),
   },
   {
-    nr: 311, name: 'process_vm_writev', args: [a('pid', 'int'), a('local_iov', 'iovec_in', 2), a('liovcnt', 'ulong'), a('remote_iov', 'ptr'), a('riovcnt', 'ulong'), a('flags', 'hex')], ret: 'int', status: 'partial', classes: ['process'],
+    nr: 311, name: 'process_vm_writev', args: [a('pid', 'int'), a('local_iov', 'iovec_in', 2), a('liovcnt', 'ulong'), a('remote_iov', 'iovec_addr', 4), a('riovcnt', 'ulong'), a('flags', 'ulong')], ret: 'int', status: 'partial', classes: ['process'],
     note: 'only this process exists', handler: (k, pid, lv, lc, rv, rc, fl) => sysProcessVmRw(k, pid | 0, lv, lc, rv, rc, fl, true),
   },
 ];

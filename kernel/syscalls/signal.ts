@@ -49,6 +49,9 @@ export function sendSignal(k: Kernel, sig: number, code = 0): void {
   sendSig(k, sig, userInfo(sig, code, k.pid, 0));
 }
 
+/** SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_EXPOSE_TAGBITS, SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND. */
+const UAPI_SA_FLAGS = 0x1n | 0x2n | 0x4n | 0x800n | 0x04000000n | 0x08000000n | 0x10000000n | 0x40000000n | 0x80000000n;
+
 function sysRtSigaction(k: Kernel, sig: number, act: number, oact: number, size: number): number {
   if (size !== SIGSET_SIZE || sig < 1 || sig > NSIG) return -Errno.EINVAL;
   if (act && (sig === Sig.SIGKILL || sig === Sig.SIGSTOP)) return -Errno.EINVAL;
@@ -57,6 +60,9 @@ function sysRtSigaction(k: Kernel, sig: number, act: number, oact: number, size:
     const next = copyFromUser(k, act, SIGACTION_SIZE);
     const v = new DataView(next.buffer);
     v.setBigUint64(24, v.getBigUint64(24, true) & ~UNBLOCKABLE, true); // sa_mask cannot hold SIGKILL/SIGSTOP
+    // do_sigaction clears the flag bits it does not know (UAPI_SA_FLAGS, Linux 5.11+), so that a program
+    // can detect unsupported flags in the old action; musl's sign-extended int sets bits 32-63.
+    v.setBigUint64(8, v.getBigUint64(8, true) & UAPI_SA_FLAGS, true);
     k.sigactions.set(sig, next);
     if (ignored(k, sig)) flushSig(k, sig); // POSIX: setting SIG_IGN discards a pending signal
   }

@@ -17,6 +17,9 @@ export type ArgKind =
   | 'signo' | 'sigaction_in' | 'sigaction_out' | 'sigset_in' | 'sigset_out' | 'sighow'
   | 'ioctlcmd' | 'arch_prctl_code' | 'futexop' | 'cpuset_out' | 'dirents_out' | 'getrandomflags'
   | 'unsigned_out' | 'int_out' | 'fds_out' | 'sigaltstack_in' | 'sigaltstack_out'
+  | 'itimer_which' | 'itimerval_in' | 'itimerval_out' | 'siginfo_in' | 'siginfo_out'
+  | 'iovec_addr' // an iovec of another address space: addresses and lengths only
+  | 'rt_sigframe' // rt_sigreturn's frame at rsp (no register argument): strace shows its saved mask
   | 'fcntlcmd' // F_GETFD, F_SETFL...
   | 'fcntlarg' // fcntl's third argument, read as the command says (omitted for F_GETFD/F_GETFL)
   | 'madvice' // MADV_DONTNEED...
@@ -39,8 +42,11 @@ export interface ArgSpec {
   len?: number;
 }
 
-/** How the result is printed: a number, a hex address, an fd, seconds since the epoch (time), an octal mode (umask). */
-export type RetKind = 'int' | 'hex' | 'fd' | 'none' | 'time' | 'mode';
+/**
+ * How the result is printed: a number, a hex address, an fd, seconds since the epoch (time), an octal
+ * mode (umask), a signal number with its name (signo: `14 (SIGALRM)`).
+ */
+export type RetKind = 'int' | 'hex' | 'fd' | 'none' | 'time' | 'mode' | 'signo';
 
 /** Classes for `trace -e trace=%file` and friends (strace's syscall classes). */
 export type SyscallClass = 'file' | 'desc' | 'memory' | 'process' | 'signal' | 'clock' | 'ipc' | 'network' | 'creds' | 'stat' | 'fstat' | 'lstat' | 'statfs';

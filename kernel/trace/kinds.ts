@@ -11,11 +11,13 @@
 // its address.
 
 import type { Kernel } from '../kernel.js';
+import { Reg } from '../../cpu/cpu.js';
 import type { ArgKind, ArgSpec } from '../syscalls/types.js';
 import { SIGNAL_NAMES } from '../signal.js';
 import { quoteBuffer, quoteBytes, quoteCString } from './quote.js';
 import * as X from './xlat.js';
 import { isRestart } from '../signals/restart.js';
+import { siginfoText } from './siginfo.js';
 
 /** What a printer may look at: the call's raw arguments, its other arguments' kinds, and its result. */
 export interface CallContext {
@@ -160,10 +162,20 @@ function timespec(k: Kernel, addr: number, usec = false): string {
 function sigaction(k: Kernel, addr: number): string {
   return struct(k, addr, 32, (v) => {
     const handler = Number(v.getBigInt64(0, true));
-    const flags = Number(v.getBigUint64(8, true) & 0xffffffffn);
+    // sa_flags is an unsigned long: bits above 31 (which the kernel keeps and ignores) print as hex.
+    const all = v.getBigUint64(8, true);
+    const flags = Number(all & 0xffffffffn);
+    const high = all & ~0xffffffffn;
+    let text = X.xflags(X.SA_FLAGS, flags, '0', 'SA_???');
+    if (high) {
+      const names = text.split('|').filter((p) => !p.startsWith('0x') && p !== '0');
+      const known = names.reduce((m, nm) => m | BigInt(X.SA_FLAGS.find(([n]) => n === nm)![1] >>> 0), 0n);
+      const rest = '0x' + (all & ~known).toString(16);
+      text = names.length ? `${names.join('|')}|${rest}` : `${rest} /* SA_??? */`;
+    }
     const restorer = Number(v.getBigInt64(16, true));
     return `{sa_handler=${X.xlookup(X.SIG_HANDLERS, handler) ?? hex(handler)}, sa_mask=${sigsetText(v.getBigUint64(24, true))}, ` +
-      `sa_flags=${X.xflags(X.SA_FLAGS, flags, '0', 'SA_???')}${flags & X.SA_RESTORER ? `, sa_restorer=${hex(restorer)}` : ''}}`;
+      `sa_flags=${text}${flags & X.SA_RESTORER ? `, sa_restorer=${hex(restorer)}` : ''}}`;
   });
 }
 
@@ -172,7 +184,7 @@ function sigaltstack(k: Kernel, addr: number): string {
 }
 
 /** writev's or readv's iovec array; `data` limits how many bytes each buffer shows (readv: the result). */
-function iovec(c: CallContext, addr: number, count: number, data: number): string {
+function iovec(c: CallContext, addr: number, count: number, data: number, addrOnly = false): string {
   if (addr === 0) return 'NULL';
   const n = Math.max(0, Math.min(count, 1024));
   const b = peek(c.k, addr, n * 16);
@@ -187,7 +199,7 @@ function iovec(c: CallContext, addr: number, count: number, data: number): strin
     const show = Math.max(0, Math.min(len, left));
     left -= show;
     const failed = c.result !== null && c.result < 0;
-    const bytes = base === 0 || failed ? null : peek(c.k, base, Math.min(show, c.strSize + 1));
+    const bytes = base === 0 || failed || addrOnly ? null : peek(c.k, base, Math.min(show, c.strSize + 1));
     const text = base === 0 ? 'NULL' : bytes ? quoteBuffer(bytes, show, c.strSize) : hex(base);
     parts.push(`{iov_base=${text}, iov_len=${len}}`);
   }
@@ -212,7 +224,28 @@ const FCNTL_NO_ARG = new Set([1, 3, 9, 11, 1025, 1032, 1034]); // F_GETFD F_GETF
 const n = (f: (v: number) => string): ArgPrinter => ({ print: (c, i) => f(c.args[i]) });
 const out = (f: (c: CallContext, v: number, i: number) => string | null): ArgPrinter => ({ out: true, print: (c, i) => f(c, c.args[i], i) });
 
+/** A siginfo_t in guest memory, as strace's printsiginfo shows it (siginfo.ts). */
+function siginfo(c: CallContext, v: number): string {
+  if (v === 0) return 'NULL';
+  const b = peek(c.k, v, 128);
+  return b ? `{${siginfoText(b).text}}` : hex(v);
+}
+
+const ITIMERS = ['ITIMER_REAL', 'ITIMER_VIRTUAL', 'ITIMER_PROF'];
+/** struct itimerval: two struct timevals, it_interval then it_value. */
+function itimerval(k: Kernel, addr: number): string {
+  return struct(k, addr, 32, (v) => `{it_interval={tv_sec=${i64(v, 0)}, tv_usec=${i64(v, 8)}}, it_value={tv_sec=${i64(v, 16)}, tv_usec=${i64(v, 24)}}}`);
+}
+/** The uc_sigmask of the rt_sigframe rt_sigreturn reads: the handler's ret popped pretcode, so rsp is at uc. */
+const UC_SIGMASK = 8 + 8 + 24 + 256;
+
 export const PRINTERS: Record<ArgKind, ArgPrinter> = {
+  itimer_which: n((v) => ITIMERS[v] ?? `${hex(v >>> 0)} /* ITIMER_??? */`),
+  itimerval_in: { print: (c, i) => itimerval(c.k, c.args[i]) },
+  itimerval_out: out((c, v) => itimerval(c.k, v)),
+  siginfo_in: { print: (c, i) => siginfo(c, c.args[i]) },
+  siginfo_out: out((c, v) => siginfo(c, v)),
+  rt_sigframe: { print: (c) => struct(c.k, c.k.cpu.getS(Reg.RSP) + UC_SIGMASK, 8, (d) => `{mask=${sigsetText(d.getBigUint64(0, true))}}`) },
   int: n((v) => String(v | 0)),
   uint: n((v) => String(v >>> 0)),
   long: n((v) => String(v)),
@@ -228,6 +261,8 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
   inbuf: { print: (c, i) => bufferText(c, c.args[i], lenOf(c, i)) },
   outbuf: out((c, v, i) => bufferText(c, v, Math.min(c.result!, lenOf(c, i) || c.result!), c.specs.some((s) => s.kind === 'getrandomflags'))),
   iovec_in: { print: (c, i) => iovec(c, c.args[i], lenOf(c, i), Infinity) },
+  // Another process's iovec (process_vm_readv's remote_iov): strace shows the addresses, not the data.
+  iovec_addr: { print: (c, i) => iovec(c, c.args[i], lenOf(c, i), 0, true) },
   iovec_out: { out: true, onError: true, print: (c, i) => iovec(c, c.args[i], lenOf(c, i), c.result!) },
   openflags: { print: (c, i) => openFlagsText(c.args[i], c.specs.some((s) => s.kind === 'path')) },
   mode: {

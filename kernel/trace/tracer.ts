@@ -222,7 +222,7 @@ export class Tracer {
       e.errno = ERRNO_NAMES[n] ?? `ERRNO_${n}`;
       e.resultText = `-1 ${e.errno} (${ERRNO_MESSAGES[n] ?? `Unknown error ${n}`})`;
     } else {
-      e.resultText = resultOverride(c.ctx) ?? (c.ret === 'hex' ? (result === 0 ? '0' : hex(result)) : c.ret === 'time' ? `${result} (${isoTime(result)})` : c.ret === 'mode' ? octalMode(result) : String(result));
+      e.resultText = resultOverride(c.ctx) ?? (c.ret === 'hex' ? (result === 0 ? '0' : hex(result)) : c.ret === 'signo' && result > 0 ? `${result} (${sigName(result)})` : c.ret === 'time' ? `${result} (${isoTime(result)})` : c.ret === 'mode' ? octalMode(result) : String(result));
     }
   }
 

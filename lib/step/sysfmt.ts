@@ -6,7 +6,8 @@
 import type { Kernel } from '../../kernel/kernel.js';
 import type { SyscallRow } from '../../kernel/syscalls/types.js';
 import { ERRNO_NAMES, ERRNO_MESSAGES } from '../../kernel/errno.js';
-import { PRINTERS, resultOverride, hex, isoTime, octalMode, type CallContext } from '../../kernel/trace/kinds.js';
+import { PRINTERS, resultOverride, hex, isoTime, octalMode, sigName, type CallContext } from '../../kernel/trace/kinds.js';
+import { isRestart, RESTART_NAMES } from '../../kernel/signals/restart.js';
 
 const STR_SIZE = 32;
 
@@ -38,11 +39,13 @@ export function endCall(c: CallText, result: number): { call: string; resultText
   }
   const call = `${name}(${c.args.filter((a) => a !== null).join(', ')})`;
   let resultText: string;
-  if (isErr) resultText = `-1 ${ERRNO_NAMES[-result] ?? `ERRNO_${-result}`} (${ERRNO_MESSAGES[-result] ?? `Unknown error ${-result}`})`;
+  // A restart code (a signal interrupted the call) as strace shows it: `? ERESTARTSYS (...)`.
+  if (isRestart(result)) resultText = `? ${RESTART_NAMES[-result].name} (${RESTART_NAMES[-result].message})`;
+  else if (isErr) resultText = `-1 ${ERRNO_NAMES[-result] ?? `ERRNO_${-result}`} (${ERRNO_MESSAGES[-result] ?? `Unknown error ${-result}`})`;
   else if (!c.ctx || !c.row) resultText = String(result);
   else {
     const ret = c.row.ret as string;
-    resultText = resultOverride(c.ctx) ?? (ret === 'hex' ? (result === 0 ? '0' : hex(result)) : ret === 'time' ? `${result} (${isoTime(result)})` : ret === 'mode' ? octalMode(result) : String(result));
+    resultText = resultOverride(c.ctx) ?? (ret === 'hex' ? (result === 0 ? '0' : hex(result)) : ret === 'signo' && result > 0 ? `${result} (${sigName(result)})` : ret === 'time' ? `${result} (${isoTime(result)})` : ret === 'mode' ? octalMode(result) : String(result));
   }
   return { call, resultText };
 }
