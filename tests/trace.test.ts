@@ -26,6 +26,7 @@ import { vdsoFunctions } from '../kernel/trace/vdsosyms.js';
 import { vdsoSignature } from '../kernel/trace/tracer.js';
 import { vdso } from '../kernel/vdso/vdso.js';
 import { splitTraceArgs } from '../lib/trace.js';
+import { symbols as elfSymbols } from '../kernel/elf/elf.js';
 
 const CASES = loadManifest('fixtures/trace/manifest.json');
 const CLI = 'dist/lib/cli.js';
@@ -147,6 +148,12 @@ t.test('int $0x80 runs i386 syscalls; trace names them and notes the switch as s
     t.match(c.stderr, /^\[ Process PID=1000 runs in 32 bit mode\. \]\ngetpid\(\)/m, 'before the first 32-bit call');
     const insns = cli(['trace', '--insns', INT80]);
     t.match(insns.stderr, /^ *40100f <_start\+0xf>: +cd 80 +int +0x80 +; rax=0x3e8\n\[ Process PID=1000 runs in 32 bit mode\. \]\ngetpid\(\) += 1000$/m, '--insns: int $0x80 retires, then its call');
+    // The other traps complete their instruction too: int3 and int $3 retire before their SIGTRAP.
+    const syms = elfSymbols(fs.readFileSync('fixtures/signals/faults'));
+    const at = (name: string) => '0x' + syms.find((x) => x.name === name)!.value.toString(16);
+    const traps = cli(['trace', `--insns=${at('int3short_at')}-${at('int3long_resume')}`, '-e', 'trace=none', 'fixtures/signals/faults']).stderr;
+    t.match(traps, /<int3short_at>: +cc +int3 .*\n--- SIGTRAP \{si_signo=SIGTRAP, si_code=SI_KERNEL, si_addr=NULL\} ---\n/, 'int3 retires');
+    t.match(traps, /<int3long_at>: +cd 03 +int +0x3 .*\n--- SIGTRAP /, 'int $3 retires');
     if (HAVE_STRACE) {
       const native = spawnSync('strace', [INT80], { encoding: 'utf8' });
       const mine = c.stderr.split('\n').filter((l) => !l.startsWith('colonel: ')).join('\n');

@@ -71,11 +71,14 @@ export function faultSignal(k: Kernel, f: GuestFault): FaultSignal | null {
     case Vector.DE:
       return { signo: Sig.SIGFPE, code: SI.FPE_INTDIV, addr: f.rip, trapno: Vector.DE, err: 0 };
     case Vector.BP:
+      // A trap: the instruction completes and retires (the engine stopped short of counting it).
       c.rip = k.engine.insnAt(f.rip).next;
+      c.icount++;
       return { signo: Sig.SIGTRAP, code: SI.SI_KERNEL, addr: 0, trapno: Vector.BP, err: 0 };
     case Vector.DB:
       if (f.detail === SINGLE_STEP) return { signo: Sig.SIGTRAP, code: SI.TRAP_TRACE, addr: f.rip, trapno: Vector.DB, err: 0 };
       c.rip = k.engine.insnAt(f.rip).next;
+      c.icount++;
       return { signo: Sig.SIGTRAP, code: SI.TRAP_BRKPT, addr: c.rip, trapno: Vector.DB, err: 0 };
     case Vector.MF:
     case Vector.XM: {
