@@ -66,7 +66,8 @@ function inlineSource(d: Insn, dk: string, names: string[], values: unknown[]): 
   if (t === undefined) return null;
   const m = /^\(c(?:, d)?\) => ([\s\S]*)$/.exec(t.src.trim());
   if (m === null || /\breturn\b/.test(m[1])) return null;
-  let body = m[1];
+  const block = m[1].startsWith('{') ? m[1] : `{ ${m[1]}; }`;
+  let body = d.mod3 ? registerForms(block, d) : block;
   for (const name of Object.keys(t.bind)) {
     const re = new RegExp(`(?<![\\w.$])${name}(?![\\w$])`, 'g');
     if (!re.test(body)) continue;
@@ -76,8 +77,100 @@ function inlineSource(d: Insn, dk: string, names: string[], values: unknown[]): 
   }
   body = body.replace(/(?<![\w.$])d\.(\w+)/g, (all, f: string) =>
     CONSTANT_FIELDS.has(f) ? literal((d as unknown as Record<string, unknown>)[f]) : `${dk}.${f}`);
-  body = body.replace(/(?<![\w.$])d(?![\w$])/g, dk);
-  return body.startsWith('{') ? `${body}\n` : `{ ${body}; }\n`;
+  return `${foldConstantIfs(body.replace(/(?<![\w.$])d(?![\w$])/g, dk))}\n`;
+}
+
+/**
+ * For an instruction whose r/m operand is a register, the operand helpers of operands.ts
+ * (`readRM32(c, d)`, `writeBackRM64(c, d, lo, hi);`...) written out as the register accesses they
+ * make, with the register number a constant. A write is expanded only as a statement of its own.
+ */
+function registerForms(src: string, d: Insn): string {
+  const lo = 2 * d.rm, w16 = 4 * d.rm;
+  const reads: Record<string, string> = {
+    'readRM8(c, d)': `c.r8[${d.rm8}]`,
+    'readRM16(c, d)': `c.r16[${w16}]`,
+    'readRM32(c, d)': `c.r32[${lo}]`,
+    'readRM64(c, d)': `(c.thi = c.r32[${lo + 1}], c.r32[${lo}])`,
+  };
+  for (const [call, reg] of Object.entries(reads)) src = src.split(call).join(reg);
+  const writes: Record<string, (a: string[]) => string> = {
+    RM8: (a) => `c.r8[${d.rm8}] = ${a[0]};`,
+    RM16: (a) => `c.r16[${w16}] = ${a[0]};`,
+    RM32: (a) => `c.r32[${lo}] = ${a[0]}; c.r32[${lo + 1}] = 0;`,
+    RM64: (a) => `const t0 = ${a[0]}, t1 = ${a[1]}; c.r32[${lo}] = t0; c.r32[${lo + 1}] = t1;`,
+  };
+  for (let at = src.search(/write(Back)?RM(8|16|32|64)\(c, d, /); at >= 0; ) {
+    const m = /^write(?:Back)?(RM(?:8|16|32|64))\(c, d, /.exec(src.slice(at))!;
+    const open = at + m[0].length - 'c, d, '.length - 1, end = closing(src, open);
+    const prev = src.slice(0, at).trimEnd();
+    if (end < 0 || src[end] !== ';' || !(prev === '' || /[;{}]$/.test(prev) || /\belse$/.test(prev))) {
+      const next = src.slice(at + 1).search(/write(Back)?RM(8|16|32|64)\(c, d, /);
+      at = next < 0 ? -1 : at + 1 + next;
+      continue;
+    }
+    const args = splitArgs(src.slice(open + 1, end - 1)).slice(2);
+    const repl = `{ ${writes[m[1]](args)} }`;
+    src = src.slice(0, at) + repl + src.slice(end + 1);
+    const next = src.slice(at + repl.length).search(/write(Back)?RM(8|16|32|64)\(c, d, /);
+    at = next < 0 ? -1 : at + repl.length + next;
+  }
+  return src;
+}
+
+/** Split a call's argument list at the commas outside brackets. */
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(' || s[i] === '{' || s[i] === '[') depth++;
+    else if (s[i] === ')' || s[i] === '}' || s[i] === ']') depth--;
+    else if (s[i] === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+/** The index just past the bracket group that opens at `from` ('{' or '('). */
+function closing(s: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === '{' || s[i] === '(') depth++;
+    else if ((s[i] === '}' || s[i] === ')') && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * `if (true) { A } else B` becomes `{ A }`, and `if (false) ...` its else part, once a template's
+ * `d.mod3` is a constant: V8 would drop the dead branch anyway, but then the text no longer names the
+ * helpers of the form not taken (see MAY_RETARGET).
+ */
+function foldConstantIfs(s: string): string {
+  for (let at = s.search(/if \((true|false)\) \{/); at >= 0; at = s.search(/if \((true|false)\) \{/)) {
+    const cond = s.startsWith('if (true)', at);
+    const thenStart = s.indexOf('{', at), thenEnd = closing(s, thenStart);
+    if (thenEnd < 0) return s;
+    let end = thenEnd, elsePart = '';
+    const m = /^\s*else\s+/.exec(s.slice(thenEnd));
+    if (m !== null) {
+      const e = thenEnd + m[0].length;
+      if (s[e] === '{') end = closing(s, e);
+      else {
+        // A single statement: up to the first ';' outside brackets.
+        end = e;
+        for (let depth = 0; end < s.length && !(s[end] === ';' && depth === 0); end++) {
+          if (s[end] === '(' || s[end] === '{') depth++;
+          else if (s[end] === ')' || s[end] === '}') depth--;
+        }
+        end++;
+      }
+      if (end <= 0) return s;
+      elsePart = s.slice(e, end);
+    }
+    s = s.slice(0, at) + (cond ? s.slice(thenStart, thenEnd) : `{ ${elsePart} }`) + s.slice(end);
+  }
+  return s;
 }
 
 /** Inlined code that may store to memory or write RFLAGS: the helpers that can, by name. */
