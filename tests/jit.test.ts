@@ -8,18 +8,7 @@
 import t from 'tap';
 import { machine, DATA, STACK_TOP, type Machine } from './helpers/machine.js';
 import { REG_NAMES } from '../cpu/cpu.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure names its seed and replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/rng.js';
 
 // Registers a body may write: not rsp (the stack), rbp (holds DATA) or r15 (the loop counter).
 const FREE = [0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14];

@@ -208,16 +208,8 @@ export function compare(want: State, got: State): string[] {
 
 // ---- case generation ----
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
+export { rng };
 
 const RM_KINDS = new Set<Operand>(['xmm/m128', 'xmm/m64', 'xmm/m32', 'r/m32', 'r/m64', 'm32', 'm64', 'm128', 'm512', 'xmm2', 'r32/m16']);
 const MEM_SIZE: Partial<Record<Operand, number>> = {
