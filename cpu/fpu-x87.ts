@@ -225,6 +225,27 @@ export function scale80(a: bigint, b: bigint, cw: number): bigint {
   return roundPack(F80, { sign: na.sign, sig: na.sig, exp: na.exp + n, sticky: false }, 64, rcOf(cw), optsOf(cw));
 }
 
+/** FXTRACT's significand (ST(0) after it); extract80 leaves it here, and returns the exponent (ST(1)). */
+export let extractSig = 0n;
+
+/**
+ * FXTRACT of v: the exponent as a real (returned: the new ST(1)) and the significand with v's sign and
+ * exponent 0 (extractSig: the new ST(0)), both exact, whatever PC and RC say. A zero gives -inf and
+ * the zero (ZE), an infinity +inf and itself, a NaN itself twice (quieted; IE for an SNaN), a rejected
+ * pattern the indefinite twice (IE); a denormal (or pseudo-denormal) is normalized first (DE).
+ */
+export function extract80(v: bigint): bigint {
+  const k = unary(v);
+  if (k === UNSUPPORTED) { extractSig = INDEFINITE; return INDEFINITE; }
+  if (isNaNK(k)) { extractSig = quiet(F80, v); return extractSig; }
+  const s = signOf(F80, v);
+  if (k === ZERO) { raise(ZE); extractSig = v; return infOf(F80, 1); }
+  if (k === INF) { extractSig = v; return infOf(F80, 0); }
+  const n = unpack(F80, v), l = bitLength(n.sig);
+  extractSig = (BigInt(s) << 79n) | (BigInt(F80.bias) << 64n) | (n.sig << BigInt(64 - l));
+  return fromInt(BigInt(n.exp + l - 1));
+}
+
 /** What FPREM/FPREM1 report in C0..C3: nothing (a NaN result), a partial remainder, or quotient bits. */
 export const REM_NONE = 0, REM_PARTIAL = 1, REM_QUOTIENT = 2;
 export let remCodes = REM_NONE;

@@ -194,7 +194,49 @@ function generate(rows: readonly IsaRow[], seed: number, perRow: number): FpCase
       if (m) k.m = m;
       cases.push(k);
     }
+    if (row.id === 'fxtract' && !ordinary) cases.push(...fxtractCases());
   }
+  return cases;
+}
+
+/**
+ * fxtract on every class of ST(0) (zeros, denormals, pseudo-denormals, normals at the range's ends,
+ * infinities, QNaNs, SNaNs, unnormals, pseudo-infinities and pseudo-NaNs) in every stack state (room to
+ * push; ST(7) full: overflow; ST(0) empty: underflow, with and without ST(7) full), with IE, DE or ZE
+ * unmasked, and at single precision rounding down (neither applies). Appended to the random cases.
+ */
+const FXTRACT_VALUES = [
+  '0', '8000' + '0'.repeat(16), '00000000000000000001', '00007fffffffffffffff', '800000000000abcdef12',
+  '00008000000000000000', '8000c000000000000001', '00018000000000000000', '8001ffffffffffffffff',
+  '3fff8000000000000000', 'bfffc000000000000000', '3ffe8000000000000001', '403ed000000000000000',
+  '7ffeffffffffffffffff', 'fffe8000000000000000', '7fff8000000000000000', 'ffff8000000000000000',
+  '7fffc000000000000001', 'ffffc000000000000000', '7fff8000000000000001', 'ffffbfffffffffffffff',
+  '3fff4000000000000000', '7fff0000000000000000', 'ffff4000000000000001',
+  '3f818000000000000000', // a single-precision denormal, widened: normal here
+];
+function fxtractCases(): FpCase[] {
+  const r = new Rand(4);
+  const cases: FpCase[] = [];
+  // [depth, ST(0) empty]
+  const stacks: [number, boolean][] = [[1, false], [3, false], [8, false], [3, true], [8, true]];
+  const cws = [0x37f, 0x37e, 0x37d, 0x37b, 0x47f]; // masked; IE, DE, ZE unmasked; PC single, RC down
+  FXTRACT_VALUES.forEach((v0, vi) => {
+    stacks.forEach(([depth, empty0], si) => {
+      if (empty0 && vi % 8 !== 0) return; // the value does not matter there: a few suffice
+      cws.forEach((cw, ci) => {
+        const top = r.int(8);
+        let tw = 0;
+        const st: string[] = [];
+        for (let i = 0; i < 8; i++) {
+          const valid = i < depth && !(empty0 && i === 0);
+          if (valid) tw |= 1 << ((top + i) & 7);
+          st.push(i === 0 ? v0 : valid ? special(r, L80).toString(16) : (r.bool(0.5) ? 0n : r.bits(80)).toString(16));
+        }
+        const sw = (top << 11) | ((vi + si + ci) % 2 ? 0x4700 : 0);
+        cases.push({ id: 'fxtract', code: 'd9f4', rf: 0, cw, sw, tw, st });
+      });
+    });
+  });
   return cases;
 }
 
@@ -228,7 +270,7 @@ t.test('recorded vectors from the host CPU', async (t) => {
 });
 
 /** The rows with fast paths (cpu/isa/x87.ts), for the ordinary vectors. */
-const FAST_ROWS = X87_ROWS.filter((row) => /^(f(i?(add|sub|subr|mul|div|divr)p?|i?u?comp?|u?comi|u?comip|ucompp|compp|ld|ild|stp?|istp?|isttp|xch|chs|abs|tst|cmov[a-z]+)_|fld1$|fldz$|fldpi$|fchs$|fabs$|ftst$|fcompp$|fucompp$|frndint$)/.test(row.id) && !row.id.includes('cw') && !row.id.includes('env'));
+const FAST_ROWS = X87_ROWS.filter((row) => /^(f(i?(add|sub|subr|mul|div|divr)p?|i?u?comp?|u?comi|u?comip|ucompp|compp|ld|ild|stp?|istp?|isttp|xch|chs|abs|tst|cmov[a-z]+)_|fld1$|fldz$|fldpi$|fchs$|fabs$|ftst$|fcompp$|fucompp$|frndint$|fxtract$)/.test(row.id) && !row.id.includes('cw') && !row.id.includes('env'));
 function generateOrdinary(seed: number, perRow: number): FpCase[] {
   ordinary = true;
   try { return generate(FAST_ROWS, seed, perRow); } finally { ordinary = false; }
@@ -304,12 +346,29 @@ t.test('a pending unmasked exception is reported by the next waiting instruction
 });
 
 t.test('the transcendentals are left out: #UD naming the bytes', async (t) => {
-  for (const bytes of [[0xd9, 0xfe], [0xd9, 0xff], [0xd9, 0xf2], [0xd9, 0xf3], [0xd9, 0xf0], [0xd9, 0xf1], [0xd9, 0xf9], [0xd9, 0xfb], [0xd9, 0xf4]]) {
+  for (const bytes of [[0xd9, 0xfe], [0xd9, 0xff], [0xd9, 0xf2], [0xd9, 0xf3], [0xd9, 0xf0], [0xd9, 0xf1], [0xd9, 0xf9], [0xd9, 0xfb]]) {
     const m = machine(bytes).step();
     const f = m.last?.kind === 'fault' ? m.last.fault : null;
     t.equal(f?.vector, 6, bytes.map((b) => b.toString(16)).join(' '));
     t.match(f?.detail ?? '', bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '));
   }
+});
+
+t.test('fxtract: exponent in ST(1), significand in ST(0)', async (t) => {
+  // db 2f  fld TBYTE PTR [rdi] ; d9 f4  fxtract: 3.0 = 1.5 * 2^1
+  const m = machine([0xdb, 0x2f, 0xd9, 0xf4]).set({ rdi: BigInt(DATA) }).poke(DATA, ld('4000c000000000000000'));
+  m.step(2);
+  t.same(m.diff({}), []);
+  t.equal(m.cpu.x87.top, 6);
+  t.equal(m.cpu.x87.regs[6], 0x3fffc000000000000000n, 'ST(0) = 1.5');
+  t.equal(m.cpu.x87.regs[7], 0x3fff8000000000000000n, 'ST(1) = 1');
+  t.equal(m.cpu.x87.status() & 0x3f, 0, 'exact');
+  // -0: ST(1) = -inf, ST(0) = -0, ZE
+  const z = machine([0xdb, 0x2f, 0xd9, 0xf4]).set({ rdi: BigInt(DATA) }).poke(DATA, ld('80000000000000000000'));
+  z.step(2);
+  t.equal(z.cpu.x87.regs[6], 0x8000_0000000000000000n, 'ST(0) = -0');
+  t.equal(z.cpu.x87.regs[7], 0xffff8000000000000000n, 'ST(1) = -inf');
+  t.equal(z.cpu.x87.status() & 0x3f, 0x04, 'ZE');
 });
 
 t.test('fxsave64/fxrstor64 carry the x87 state', async (t) => {

@@ -15,7 +15,7 @@
 // the last rounding went up in magnitude.
 //
 // Left out (#UD, SIGILL naming the bytes): the transcendentals (fsin, fcos, fsincos, fptan, fpatan,
-// f2xm1, fyl2x, fyl2xp1: their results are CPU-specific approximations), fxtract, fbld/fbstp, the 16-bit
+// f2xm1, fyl2x, fyl2xp1: their results are CPU-specific approximations), fbld/fbstp, the 16-bit
 // (66-prefixed) environment formats and the undocumented aliases (fcom2, fstp1, fxch4, ...).
 // fisttp is an SSE3 instruction: it is implemented because it is x87 state only, but declared as 'fpu'
 // so that CPUID does not claim SSE3, whose other instructions colonel does not have.
@@ -32,7 +32,7 @@ import {
 } from '../fpu.js';
 import {
   INDEFINITE, SF as STACK_FAULT, widen, srcDenormal, x87Arith, x87Compare, narrow, toInt, roundInt80, sqrt80,
-  scale80, remainder80, remQuotient, remCodes, REM_PARTIAL, REM_QUOTIENT, rcOf, X_ADD, X_SUB, X_MUL, X_DIV,
+  scale80, extract80, extractSig, remainder80, remQuotient, remCodes, REM_PARTIAL, REM_QUOTIENT, rcOf, X_ADD, X_SUB, X_MUL, X_DIV,
   fastArith, fastCompare, fastNarrow, fastToInt, fastRoundInt, fOut, fIn, fFl, fUp,
 } from '../fpu-x87.js';
 import { type X87, controlWord } from '../x87.js';
@@ -635,6 +635,46 @@ row({
       : e === 0x7fff ? ((hi & 0x7fffffff) === 0 && lo === 0 ? 0x500 : 0x100)
       : 0x400;
     x.sw = (x.sw & ~(C0 | C1 | C2 | C3)) | cc | (se & 0x8000 ? C1 : 0);
+  },
+});
+
+/**
+ * fxtract (glibc's logbl, ilogbl, significandl): ST(0) = its exponent, then push its significand
+ * (exponent 0, same sign); fpu-x87.ts extract80 for anything but a normal ST(0). Both exact: no PE, PC
+ * and RC do not apply. Needs ST(0) (else a stack underflow) and a free ST(7) (else an overflow, C1 = 1,
+ * unless ST(0) is empty too); either delivers the indefinite twice when IE is masked. An unmasked IE,
+ * DE or ZE (a zero's -inf exponent) leaves the stack as it was.
+ */
+row({
+  id: 'fxtract', mnemonic: 'fxtract', opcode: 'D9 F4', operands: [],
+  exec: (c) => {
+    wait(c);
+    const x = c.x87, p = x.top, q = (p - 1) & 7;
+    const over = (x.used & (1 << q)) !== 0;
+    if (!over && (x.used & (1 << p)) !== 0) {
+      const se = x.se[p], e = se & 0x7fff;
+      if (e !== 0 && e !== 0x7fff && x.hi[p] >= 0x80000000) {
+        intToExt(e - 16383);
+        x.se[q] = (se & 0x8000) | 0x3fff; x.hi[q] = x.hi[p]; x.lo[q] = x.lo[p];
+        x.se[p] = opnd[0]; x.hi[p] = opnd[1]; x.lo[p] = opnd[2];
+        x.used |= 1 << q;
+        x.top = q;
+        x.sw &= ~C1;
+        return;
+      }
+    }
+    clearFlags();
+    // An empty ST(0) is an underflow (C1 = 0) even when ST(7) is full too.
+    const c1 = over && has(x, 0);
+    let ex: bigint, sig: bigint;
+    if (over || !has(x, 0)) { raise(IE | STACK_FAULT); ex = sig = INDEFINITE; }
+    else { ex = extract80(get(x, 0)); sig = extractSig; }
+    const fl = fpFlags;
+    if (!allowed(x, fl, false)) { record(x, fl & (IE | DE | ZE | STACK_FAULT), c1); return; }
+    put(x, 0, ex);
+    x.top = q;
+    put(x, 0, sig);
+    record(x, fl, c1);
   },
 });
 
