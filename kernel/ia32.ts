@@ -17,7 +17,6 @@
 import { Reg } from '../cpu/cpu.js';
 import { GuestFault, Vector } from '../cpu/fault.js';
 import type { Kernel } from './kernel.js';
-import { Errno } from './errno.js';
 import { SYSCALLS } from './syscalls/table.js';
 import type { SyscallRow } from './syscalls/types.js';
 import { exitToUserMode } from './signals/deliver.js';
@@ -68,20 +67,8 @@ export function ia32Syscall(k: Kernel, f: GuestFault): boolean {
   const row = i386Row(nr);
   k.syscallAbi = 32;
   for (const o of k.observers) o.syscallEnter?.(k, row, nr, args);
-  let result: number;
-  if (!row) {
-    result = -Errno.ENOSYS;
-    k.reportUnknownSyscall(nr, `i386 syscall ${nr >>> 0} (int $0x80)`);
-  } else {
-    try {
-      result = row.handler(k, args[0], args[1], args[2], args[3], args[4], args[5]);
-    } catch (e) {
-      if (e instanceof GuestFault) result = -Errno.EFAULT;
-      else throw e;
-    }
-    // The compat handlers return an int or a 32-bit long: sign-extended into rax.
-    result = result | 0;
-  }
+  // The compat handlers return an int or a 32-bit long: sign-extended into rax.
+  const result = k.invokeSyscall(row, nr, args, `i386 syscall ${nr >>> 0} (int $0x80)`) | 0;
   if (!k.exit) cpu.setN(Reg.RAX, result);
   for (const o of k.observers) o.syscallExit?.(k, row, nr, args, result);
   k.syscallAbi = 64;

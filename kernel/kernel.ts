@@ -147,22 +147,27 @@ export class Kernel implements CpuHost {
     const row = nr >= 0 ? SYSCALLS[nr] : undefined;
     const args = [cpu.getS(Reg.RDI), cpu.getS(Reg.RSI), cpu.getS(Reg.RDX), cpu.getS(Reg.R10), cpu.getS(Reg.R8), cpu.getS(Reg.R9)];
     for (const o of this.observers) o.syscallEnter?.(this, row, nr, args);
-    let result: number;
-    if (!row) {
-      result = -Errno.ENOSYS;
-      this.reportUnknownSyscall(nr, `syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}`);
-    } else {
-      try {
-        result = row.handler(this, args[0], args[1], args[2], args[3], args[4], args[5]);
-      } catch (e) {
-        // copy_from_user/copy_to_user on a bad pointer: the syscall fails with EFAULT.
-        if (e instanceof GuestFault) result = -Errno.EFAULT;
-        else throw e;
-      }
-    }
+    const result = this.invokeSyscall(row, nr, args, `syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}`);
     if (!this.exit) cpu.setN(Reg.RAX, result);
     for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
     exitToUserMode(this, nr);
+  }
+
+  /**
+   * Run a syscall table's row: an unknown call is -ENOSYS (one diagnostic line, naming it `what`), a
+   * bad user pointer met by copy_from_user/copy_to_user fails the call with -EFAULT.
+   */
+  invokeSyscall(row: SyscallRow | undefined, nr: number, args: number[], what: string): number {
+    if (!row) {
+      this.reportUnknownSyscall(nr, what);
+      return -Errno.ENOSYS;
+    }
+    try {
+      return row.handler(this, args[0], args[1], args[2], args[3], args[4], args[5]);
+    } catch (e) {
+      if (e instanceof GuestFault) return -Errno.EFAULT;
+      throw e;
+    }
   }
 
   /** The ABI of the syscall being made: 64 (syscall), 32 (int $0x80, kernel/ia32.ts). */
