@@ -59,7 +59,7 @@ function literal(v: unknown): string {
 /**
  * The source of instruction `d` (bound as `dk`) inlined into a block: its exec template with the
  * decoded fields as constants and the template's free variables bound under names of its own. Null
- * when the exec was not made from a template (it is then called).
+ * when the exec was not made from a template, or its template returns early (it is then called).
  */
 function inlineSource(d: Insn, dk: string, names: string[], values: unknown[]): string | null {
   const t = templateOf(d.exec);
