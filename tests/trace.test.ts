@@ -440,3 +440,16 @@ t.test('--insns: every retired instruction, or a range of them', { skip: !HAVE_C
   t.ok(m.length > 3 && m.every((l) => /<main(\+0x[0-9a-f]+)?>/.test(l)), '--insns=main: main\'s instructions, not its callees\'');
   t.equal(sym.stdout, 'Hello, world!\n', 'the program\'s output is untouched');
 });
+
+t.test('flock: the operation by name, as strace prints it', async (t) => {
+  const { c, done } = withScratch({ name: 'flock', binary: 'fixtures/syscalls/flock', args: ['$SCRATCH'], env: {}, expect: '' });
+  t.teardown(done);
+  const lines = normalize(traceUnderColonel(c, { filters: ['trace=flock'] }).text).filter((l) => l.startsWith('flock('));
+  t.match(lines[0], /^flock\(3, LOCK_EX\) = 0$/);
+  t.ok(lines.some((l) => /^flock\(4, LOCK_SH\|LOCK_NB\) = -1 EAGAIN /.test(l)), 'flags joined with |');
+  t.ok(lines.some((l) => /^flock\(4, LOCK_UN\) = 0$/.test(l)), 'LOCK_UN');
+  if (HAVE_STRACE) {
+    const native = normalize(straceNative(c).text).filter((l) => l.startsWith('flock('));
+    t.same(lines, native, 'every flock line as native strace prints it');
+  }
+});

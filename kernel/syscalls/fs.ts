@@ -313,7 +313,7 @@ export const FS_SYSCALLS: SyscallRow[] = [
     handler: (k, fd, cmd, arg) => sysFcntl(k, fd, cmd | 0, arg),
   },
   {
-    nr: 73, name: 'flock', args: [a('fd', 'fd'), a('operation', 'hex')], ret: 'int', status: 'partial', classes: ['desc'],
+    nr: 73, name: 'flock', args: [a('fd', 'fd'), a('operation', 'flockop')], ret: 'int', status: 'partial', classes: ['desc'],
     note: 'a wait for a lock this process itself holds through another open file returns EDEADLK; operation prints as a number',
     handler: (k, fd, op) => flockFile(k, k.file(fd | 0), op >>> 0, () => wouldBlockForever(k, 'flock')),
   },

@@ -11,7 +11,7 @@ export type ArgKind =
   | 'inbuf' // bytes the guest passes in; `len` names the argument that holds the length
   | 'outbuf' // bytes the kernel fills; printed after the call, length from the result
   | 'iovec_in' | 'iovec_out'
-  | 'openflags' | 'mode' | 'prot' | 'mapflags' | 'mremapflags' | 'whence' | 'atflags' | 'accessmode'
+  | 'openflags' | 'mode' | 'prot' | 'mapflags' | 'mremapflags' | 'flockop' | 'whence' | 'atflags' | 'accessmode'
   | 'clockid' | 'timespec_in' | 'timespec_out' | 'timeval_out' | 'timezone_out' | 'time_out'
   | 'stat_out' | 'statx_out' | 'utsname_out' | 'rlimit_in' | 'rlimit_out' | 'resource'
   | 'signo' | 'sigaction_in' | 'sigaction_out' | 'sigset_in' | 'sigset_out' | 'sighow'

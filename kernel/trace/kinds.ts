@@ -279,6 +279,7 @@ export const PRINTERS: Record<ArgKind, ArgPrinter> = {
     return rest ? `${type}|${rest}` : type;
   }),
   mremapflags: n((v) => X.xflags(X.MREMAP_FLAGS, v, '0', 'MREMAP_???')),
+  flockop: n((v) => X.xflags(X.FLOCK_OPS, v, '0', 'LOCK_???')),
   whence: n((v) => X.xval(X.SEEK_WHENCE, v | 0, 'SEEK_???')),
   atflags: n((v) => X.xflags(X.AT_FLAGS, v, '0', 'AT_???')),
   accessmode: n((v) => ((v | 0) === 0 ? 'F_OK' : X.xflags(X.ACCESS_MODES, v, '0', '?_OK'))),

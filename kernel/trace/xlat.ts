@@ -37,6 +37,8 @@ export const MAP_FLAGS: Xlat = [
 ];
 
 export const MREMAP_FLAGS: Xlat = [['MREMAP_MAYMOVE', 1], ['MREMAP_FIXED', 2], ['MREMAP_DONTUNMAP', 4]];
+/** flock(2)'s operation (strace's flockcmds). */
+export const FLOCK_OPS: Xlat = [['LOCK_SH', 1], ['LOCK_EX', 2], ['LOCK_NB', 4], ['LOCK_UN', 8], ['LOCK_MAND', 32], ['LOCK_READ', 64], ['LOCK_WRITE', 128]];
 
 export const MADVISE_ADVICE: Xlat = [
   ['MADV_NORMAL', 0], ['MADV_RANDOM', 1], ['MADV_SEQUENTIAL', 2], ['MADV_WILLNEED', 3], ['MADV_DONTNEED', 4],
