@@ -174,7 +174,7 @@ function foldConstantIfs(s: string): string {
 }
 
 /** Inlined code that may store to memory or write RFLAGS: the helpers that can, by name. */
-const MAY_RETARGET = /write|Back|push|mem\.|setFlags/;
+const MAY_RETARGET = /write|Back|push|store|mem\.|setFlags/;
 
 /**
  * Compile a block into one function: each instruction's exec template inlined with its fields as

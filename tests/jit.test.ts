@@ -1,6 +1,6 @@
 // The block compiler (cpu/engine.ts compileBlock) against the interpreter. A block that has run
 // HOT_BLOCK times is compiled: exec templates are inlined with the decoded fields as constants. Random
-// loop bodies of integer instructions (register and memory forms, flag writers and readers, forward
+// loop bodies of integer and SSE2 instructions (register and memory forms, flag writers and readers, forward
 // conditional jumps that split the body into blocks) run once through the engine, where the loop turns
 // hot and compiled, and once one instruction at a time through Engine.step, which never compiles. The
 // final registers, flags, data page and stack must be identical.
@@ -27,7 +27,7 @@ function body(rand: () => number, n: number): number[] {
     const useMem = rand() < 0.25;
     const modrm = (reg: number) => (useMem ? mem(reg) : [regReg(reg, m)]);
     const pre = (reg: number) => rex(w, reg, useMem ? 0 : m);
-    const form = Math.floor(rand() * 16);
+    const form = Math.floor(rand() * 18);
     switch (form) {
       case 0: { const op = Math.floor(rand() * 8); out.push(pre(r), op * 8 + 1, ...modrm(r)); break; } // op r/m, r
       case 1: { const op = Math.floor(rand() * 8); out.push(pre(r), op * 8 + 3, ...modrm(r)); break; } // op r, r/m
@@ -51,6 +51,20 @@ function body(rand: () => number, n: number): number[] {
         out.push(0x70 + Math.floor(rand() * 16), 3, rex(w, r, m), 0x89, regReg(r, m));
         break;
       }
+      case 16: { // SSE2 integer op xmm, xmm/m128 (aligned: DATA + a multiple of 16)
+        const x = Math.floor(rand() * 16), y = Math.floor(rand() * 16);
+        const rm = useMem ? [0x45 | ((x & 7) << 3), 16 * Math.floor(rand() * 8)] : [regReg(x, y)];
+        out.push(0x66, rex(0, x, useMem ? 0 : y), 0x0f, pick([0xef, 0xeb, 0xdb, 0xfc, 0xfe, 0x74, 0x76, 0xda, 0x60]), ...rm);
+        break;
+      }
+      case 17: { // movdqa/movdqu/movaps/movups, loads and stores
+        const x = Math.floor(rand() * 16), y = Math.floor(rand() * 16);
+        const rm = useMem ? [0x45 | ((x & 7) << 3), 16 * Math.floor(rand() * 8)] : [regReg(x, y)];
+        const [pfx, op] = pick([[0x66, 0x6f], [0x66, 0x7f], [0xf3, 0x6f], [0xf3, 0x7f], [0, 0x28], [0, 0x29], [0, 0x10], [0, 0x11]]);
+        if (pfx) out.push(pfx);
+        out.push(rex(0, x, useMem ? 0 : y), 0x0f, op, ...rm);
+        break;
+      }
       default: out.push(pre(r), 0x6b, ...modrm(r), byte()); // imul r, r/m, imm8
     }
   }
@@ -59,9 +73,10 @@ function body(rand: () => number, n: number): number[] {
 
 function state(m: Machine): string {
   const regs = REG_NAMES.map((n) => `${n}=${m.reg(n).toString(16)}`).join(' ');
+  const xmm = Array.from({ length: 16 }, (_, n) => m.xmm(n).toString(16)).join(' ');
   const data = Buffer.from(m.peek(DATA, 256)).toString('hex');
   const stack = Buffer.from(m.peek(STACK_TOP - 0x200, 0x200)).toString('hex');
-  return `${regs} rip=${m.reg('rip').toString(16)} rflags=${m.reg('rflags').toString(16)}\n${data}\n${stack}`;
+  return `${regs} rip=${m.reg('rip').toString(16)} rflags=${m.reg('rflags').toString(16)}\n${xmm}\n${data}\n${stack}`;
 }
 
 const SEEDS = 300;
@@ -79,8 +94,11 @@ t.test(`compiled blocks agree with the interpreter on ${SEEDS} random loop bodie
     init.rbp = BigInt(DATA);
     init.r15 = BigInt(ITERATIONS);
     const budget = ITERATIONS * (b.length + 2) + 50;
-    const compiled = machine(code).set(init).run(budget);
-    const stepped = machine(code).set(init).step(budget);
+    const u32 = () => BigInt(Math.floor(rand() * 2 ** 32));
+    const xmm = Array.from({ length: 16 }, () => (u32() << 96n) | (u32() << 64n) | (u32() << 32n) | u32());
+    const start = (m: Machine) => { m.set(init); xmm.forEach((v, n) => m.setXmm(n, v)); return m; };
+    const compiled = start(machine(code)).run(budget);
+    const stepped = start(machine(code)).step(budget);
     const a = state(compiled), s = state(stepped);
     if (a !== s || compiled.last?.kind === 'fault') {
       bad++;
@@ -111,4 +129,27 @@ t.test('a store into the running compiled block stops the inlined instructions a
   n.mem.protect(0x400000, 0x1000, 7);
   n.set({ r14: 0x400005n, r15: 60n, rbx: 0n }).run(60 * 6);
   t.equal(n.reg('rbx'), 7n * 60n, 'every iteration adds the freshly stored immediate');
+});
+
+t.test('an SSE store into the running compiled block stops the inlined instructions after it', async (t) => {
+  // 49 89 ee          mov r14,rbp             ; the store's target: DATA...
+  // 48 83 f9 02       cmp rcx,0x2
+  // 4c 0f 44 f2       cmove r14,rdx           ; ...but the code itself when rcx == 2 (the block is hot by then)
+  // f3 41 0f 7f 06    movdqu [r14],xmm0       ; rewrites the next 16 bytes: mov eax,0x1 becomes mov eax,0x7
+  // b8 01 00 00 00    mov eax,0x1
+  // 48 01 c3          add rbx,rax
+  // 48 ff c9          dec rcx
+  // 75 e3             jne 0
+  // eb fe             jmp .
+  const code = [0x49, 0x89, 0xee, 0x48, 0x83, 0xf9, 0x02, 0x4c, 0x0f, 0x44, 0xf2, 0xf3, 0x41, 0x0f, 0x7f, 0x06,
+    0xb8, 0x01, 0, 0, 0, 0x48, 0x01, 0xc3, 0x48, 0xff, 0xc9, 0x75, 0xe3, 0xeb, 0xfe];
+  const patched = [...code.slice(16), 0];
+  patched[1] = 0x07;
+  const m = machine(code);
+  m.mem.protect(0x400000, 0x1000, 7);
+  m.set({ rbp: BigInt(DATA), rdx: 0x400010n, rcx: 60n, rbx: 0n });
+  m.setXmm(0, patched.reduce((v, b, i) => v | (BigInt(b) << BigInt(8 * i)), 0n));
+  m.run(60 * 8);
+  t.equal(m.reg('rbx'), 58n + 7n + 7n, 'the rewritten mov runs in the very iteration that stored it');
+  t.equal(m.reg('rcx'), 0n);
 });

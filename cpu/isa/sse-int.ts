@@ -14,6 +14,7 @@ import type { Insn } from '../insn.js';
 import type { IsaRow } from './types.js';
 import { ea, setReg32 } from '../operands.js';
 import { srcA, copy128, T } from './sse-common.js';
+import { specialize } from '../specialize.js';
 
 export type VecOp = (c: Cpu, d: number, s: number) => void;
 
@@ -156,8 +157,11 @@ const unpcklpd: VecOp = (c, d, s) => { const x = c.x32, i = d * 4, j = s * 4; x[
 const unpckhpd: VecOp = (c, d, s) => { const x = c.x32, i = d * 4, j = s * 4; const s2 = x[j + 2], s3 = x[j + 3]; x[i] = x[i + 2]; x[i + 1] = x[i + 3]; x[i + 2] = s2; x[i + 3] = s3; };
 
 // ---- rows: op xmm, xmm/m128 (66 prefix unless given) ----
+// One exec per row, compiled from a template (specialize.ts): each calls its own operation, and the
+// block compiler inlines it with the registers as constants.
 function rr(id: string, mnemonic: string, opcode: string, op: VecOp, feature = 'sse2'): void {
-  row({ id: `${id}_xmm_xmmm128`, mnemonic, opcode: `${opcode} /r`, operands: ['xmm', 'xmm/m128'], feature, exec: (c, d) => op(c, d.reg, srcA(c, d)) });
+  const exec = specialize(`sse:${id}`, '(c, d) => OP(c, d.reg, d.mod3 ? d.rm : srcA(c, d))', { OP: op, srcA });
+  row({ id: `${id}_xmm_xmmm128`, mnemonic, opcode: `${opcode} /r`, operands: ['xmm', 'xmm/m128'], feature, exec });
 }
 export const INT_OPS: [string, string, VecOp][] = [
   ['paddb', 'FC', paddb], ['paddw', 'FD', paddw], ['paddd', 'FE', paddd], ['paddq', 'D4', paddq],

@@ -13,6 +13,7 @@ import type { Insn } from '../insn.js';
 import type { IsaRow } from './types.js';
 import { ea, setReg32, setReg64 } from '../operands.js';
 import { srcA, srcU, storeXmm, copy128, misaligned, store128 } from './sse-common.js';
+import { specialize } from '../specialize.js';
 
 const rows: IsaRow[] = [];
 const row = (r: IsaRow) => rows.push(r);
@@ -69,10 +70,12 @@ row({
 });
 
 // ---- full 128-bit moves ----
-function loadAligned(c: Cpu, d: Insn): void { const s = srcA(c, d); if (s !== d.reg) copy128(c, d.reg, s); }
-function loadUnaligned(c: Cpu, d: Insn): void { const s = srcU(c, d); if (s !== d.reg) copy128(c, d.reg, s); }
-function storeAligned(c: Cpu, d: Insn): void { storeXmm(c, d, true); }
-function storeUnaligned(c: Cpu, d: Insn): void { storeXmm(c, d, false); }
+// Templates (specialize.ts), so that the block compiler inlines them with the registers as constants.
+const MOVES = { srcA, srcU, storeXmm, copy128 };
+const loadAligned = specialize('sse:load128a', '(c, d) => { const s = d.mod3 ? d.rm : srcA(c, d); if (s !== d.reg) copy128(c, d.reg, s); }', MOVES);
+const loadUnaligned = specialize('sse:load128u', '(c, d) => { const s = d.mod3 ? d.rm : srcU(c, d); if (s !== d.reg) copy128(c, d.reg, s); }', MOVES);
+const storeAligned = specialize('sse:store128a', '(c, d) => { if (d.mod3) copy128(c, d.rm, d.reg); else storeXmm(c, d, true); }', MOVES);
+const storeUnaligned = specialize('sse:store128u', '(c, d) => { if (d.mod3) copy128(c, d.rm, d.reg); else storeXmm(c, d, false); }', MOVES);
 
 const FULL: [string, string, boolean, string, string][] = [
   // mnemonic, prefix, aligned, load opcode, store opcode
