@@ -20,6 +20,7 @@ import { CF, PF, AF, ZF, SF, OF } from '../flags.js';
 import { GuestFault, Vector } from '../fault.js';
 import type { IsaRow, Operand } from './types.js';
 import { readRM8, readRM16, readRM32, readRM64, setReg32 } from '../operands.js';
+import { specialize } from '../specialize.js';
 
 const TWO32 = 4294967296;
 
@@ -186,25 +187,28 @@ function imulExec(size: number, imm: boolean): ExecFn {
         c.r16[4 * d.reg] = p & 0xffff;
         mulFlags(c, p !== (p << 16) >> 16);
       };
+    // Templates (specialize.ts): the block compiler inlines them with the registers as constants.
     case 32:
-      return (c, d) => {
-        const a = readRM32(c, d);
-        const b = imm ? d.imm : c.r32[2 * d.reg];
-        // The double product is exact whenever it lies in the int32 range.
-        const p = a * b;
+      // The double product is exact whenever it lies in the int32 range.
+      return specialize(`imul32:${imm}`, `(c, d) => {
+        const a = readRM32(c, d), b = ${imm ? 'd.imm' : 'c.r32[2 * d.reg]'}, p = a * b;
         setReg32(c, d.reg, Math.imul(a, b));
         mulFlags(c, p < -2147483648 || p > 2147483647);
-      };
+      }`, { readRM32, setReg32, mulFlags });
     default:
-      return (c, d) => {
-        const a = readRM64(c, d), ah = c.thi;
-        const r = c.r32, i = 2 * d.reg;
-        if (imm) muls64(a, ah, d.imm, d.immHi);
-        else muls64(a, ah, r[i], r[i + 1]);
-        r[i] = P0; r[i + 1] = P1;
-        mulFlags(c, P2 !== P1 >> 31 || P3 !== P1 >> 31);
-      };
+      return specialize(`imul64:${imm}`, `(c, d) => {
+        const lo = imul64(c, readRM64(c, d), c.thi, ${imm ? 'd.imm, d.immHi' : 'c.r32[2 * d.reg], c.r32[2 * d.reg + 1]'});
+        c.r32[2 * d.reg] = lo; c.r32[2 * d.reg + 1] = c.thi;
+      }`, { readRM64, imul64 });
   }
+}
+
+/** The low half of the signed 64 x 64 product (the high half of it in c.thi), with imul's flags. */
+function imul64(c: Cpu, a: number, ah: number, b: number, bh: number): number {
+  muls64(a, ah, b, bh);
+  mulFlags(c, P2 !== P1 >> 31 || P3 !== P1 >> 31);
+  c.thi = P1;
+  return P0;
 }
 
 // ---- div / idiv ----
