@@ -100,22 +100,16 @@ function registerForms(src: string, d: Insn): string {
     RM32: (a) => `c.r32[${lo}] = ${a[0]}; c.r32[${lo + 1}] = 0;`,
     RM64: (a) => `const t0 = ${a[0]}, t1 = ${a[1]}; c.r32[${lo}] = t0; c.r32[${lo + 1}] = t1;`,
   };
-  for (let at = src.search(/write(Back)?RM(8|16|32|64)\(c, d, /); at >= 0; ) {
-    const m = /^write(?:Back)?(RM(?:8|16|32|64))\(c, d, /.exec(src.slice(at))!;
-    const open = at + m[0].length - 'c, d, '.length - 1, end = closing(src, open);
-    const prev = src.slice(0, at).trimEnd();
-    if (end < 0 || src[end] !== ';' || !(prev === '' || /[;{}]$/.test(prev) || /\belse$/.test(prev))) {
-      const next = src.slice(at + 1).search(/write(Back)?RM(8|16|32|64)\(c, d, /);
-      at = next < 0 ? -1 : at + 1 + next;
-      continue;
-    }
-    const args = splitArgs(src.slice(open + 1, end - 1)).slice(2);
-    const repl = `{ ${writes[m[1]](args)} }`;
-    src = src.slice(0, at) + repl + src.slice(end + 1);
-    const next = src.slice(at + repl.length).search(/write(Back)?RM(8|16|32|64)\(c, d, /);
-    at = next < 0 ? -1 : at + repl.length + next;
+  // Each write that stands as a statement of its own; any other is left as the call.
+  const call = /write(?:Back)?(RM(?:8|16|32|64))\(c, d, /g;
+  let out = '', from = 0;
+  for (let m = call.exec(src); m !== null; m = call.exec(src)) {
+    const open = m.index + m[0].indexOf('('), end = closing(src, open);
+    if (end < 0 || src[end] !== ';' || !/(^|[;{}]|\belse)$/.test(src.slice(0, m.index).trimEnd())) continue;
+    out += `${src.slice(from, m.index)}{ ${writes[m[1]](splitArgs(src.slice(open + 1, end - 1)).slice(2))} }`;
+    from = call.lastIndex = end + 1;
   }
-  return src;
+  return out + src.slice(from);
 }
 
 /** Split a call's argument list at the commas outside brackets. */

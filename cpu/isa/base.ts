@@ -28,7 +28,7 @@ function setReg(c: Cpu, d: Insn, s: number, lo: number, hi: number): void {
 
 /**
  * An exec made from a source template (see specialize.ts): the block compiler inlines it with the
- * instruction's fields as constants. `d.mod3 ? <register form> : <helper>` lets it fold to the form.
+ * instruction's fields as constants, and writes out the r/m helpers' register form where it applies.
  */
 const OPS = { ea, readRM8, readRM16, readRM32, readRM64, writeRM8, writeRM16, writeRM32, writeRM64, setReg32, setReg64, push64, pop64 };
 const tpl = (key: string, src: string, bind: Record<string, unknown> = OPS): ExecFn => specialize(`base:${key}`, src, bind);
@@ -41,11 +41,11 @@ row({ id: 'mov_r8_rm8', mnemonic: 'mov', opcode: '8A /r', operands: ['r8', 'r/m8
 row({ id: 'mov_rm8_imm8', mnemonic: 'mov', opcode: 'C6 /0 ib', operands: ['r/m8', 'imm8'], exec: (c, d) => writeRM8(c, d, d.imm) });
 row({ id: 'mov_r8_imm8', mnemonic: 'mov', opcode: 'B0 +r ib', operands: ['r8', 'imm8'], exec: (c, d) => { c.r8[d.reg8] = d.imm; } });
 row({ id: 'mov_rm16_r16', mnemonic: 'mov', opcode: 'o16 89 /r', operands: ['r/m16', 'r16'], exec: (c, d) => writeRM16(c, d, c.r16[4 * d.reg]) });
-row({ id: 'mov_rm32_r32', mnemonic: 'mov', opcode: 'o32 89 /r', operands: ['r/m32', 'r32'], exec: tpl('mov_rm32_r32', '(c, d) => { if (d.mod3) { c.r32[2 * d.rm] = c.r32[2 * d.reg]; c.r32[2 * d.rm + 1] = 0; } else writeRM32(c, d, c.r32[2 * d.reg]); }') });
-row({ id: 'mov_rm64_r64', mnemonic: 'mov', opcode: 'o64 89 /r', operands: ['r/m64', 'r64'], exec: tpl('mov_rm64_r64', '(c, d) => { if (d.mod3) { c.r32[2 * d.rm] = c.r32[2 * d.reg]; c.r32[2 * d.rm + 1] = c.r32[2 * d.reg + 1]; } else writeRM64(c, d, c.r32[2 * d.reg], c.r32[2 * d.reg + 1]); }') });
+row({ id: 'mov_rm32_r32', mnemonic: 'mov', opcode: 'o32 89 /r', operands: ['r/m32', 'r32'], exec: tpl('mov_rm32_r32', '(c, d) => writeRM32(c, d, c.r32[2 * d.reg])') });
+row({ id: 'mov_rm64_r64', mnemonic: 'mov', opcode: 'o64 89 /r', operands: ['r/m64', 'r64'], exec: tpl('mov_rm64_r64', '(c, d) => writeRM64(c, d, c.r32[2 * d.reg], c.r32[2 * d.reg + 1])') });
 row({ id: 'mov_r16_rm16', mnemonic: 'mov', opcode: 'o16 8B /r', operands: ['r16', 'r/m16'], exec: (c, d) => { c.r16[4 * d.reg] = readRM16(c, d); } });
-row({ id: 'mov_r32_rm32', mnemonic: 'mov', opcode: 'o32 8B /r', operands: ['r32', 'r/m32'], exec: tpl('mov_r32_rm32', '(c, d) => { if (d.mod3) { c.r32[2 * d.reg] = c.r32[2 * d.rm]; c.r32[2 * d.reg + 1] = 0; } else setReg32(c, d.reg, readRM32(c, d)); }') });
-row({ id: 'mov_r64_rm64', mnemonic: 'mov', opcode: 'o64 8B /r', operands: ['r64', 'r/m64'], exec: tpl('mov_r64_rm64', '(c, d) => { if (d.mod3) { c.r32[2 * d.reg] = c.r32[2 * d.rm]; c.r32[2 * d.reg + 1] = c.r32[2 * d.rm + 1]; } else { const lo = readRM64(c, d); setReg64(c, d.reg, lo, c.thi); } }') });
+row({ id: 'mov_r32_rm32', mnemonic: 'mov', opcode: 'o32 8B /r', operands: ['r32', 'r/m32'], exec: tpl('mov_r32_rm32', '(c, d) => setReg32(c, d.reg, readRM32(c, d))') });
+row({ id: 'mov_r64_rm64', mnemonic: 'mov', opcode: 'o64 8B /r', operands: ['r64', 'r/m64'], exec: tpl('mov_r64_rm64', '(c, d) => { const lo = readRM64(c, d); setReg64(c, d.reg, lo, c.thi); }') });
 row({ id: 'mov_rm16_imm16', mnemonic: 'mov', opcode: 'o16 C7 /0 iw', operands: ['r/m16', 'imm16'], exec: (c, d) => writeRM16(c, d, d.imm) });
 row({ id: 'mov_rm32_imm32', mnemonic: 'mov', opcode: 'o32 C7 /0 id', operands: ['r/m32', 'imm32'], exec: tpl('mov_rm32_imm32', '(c, d) => writeRM32(c, d, d.imm)') });
 row({ id: 'mov_rm64_imm32', mnemonic: 'mov', opcode: 'o64 C7 /0 id', operands: ['r/m64', 'imm32'], exec: tpl('mov_rm64_imm32', '(c, d) => writeRM64(c, d, d.imm, d.immHi)') });
