@@ -167,19 +167,22 @@ const opnd = new Uint32Array(3), raw = new Uint32Array(2);
 /** The fast operand as a pattern (for the exact path). */
 const fastBig = () => { memDen = false; return (BigInt(opnd[0]) << 64n) | (BigInt(opnd[1]) << 32n) | BigInt(opnd[2]); };
 
-/** A signed integer of at most 53 bits (a number) as an extended value. */
-function intToExt(v: number): void {
-  if (v === 0) { opnd[0] = 0; opnd[1] = 0; opnd[2] = 0; return; }
-  const s = v < 0 ? 0x8000 : 0, m = Math.abs(v);
-  if (m < 4294967296) {
-    const n = Math.clz32(m);
-    opnd[0] = s | (16383 + 31 - n); opnd[1] = (m << n) >>> 0; opnd[2] = 0;
+/** opnd = the extended value of sign s (0 or 1) and magnitude hi:lo (uint32 halves), normalized. */
+function extFromMagnitude(s: number, hi: number, lo: number): void {
+  if (hi === 0) {
+    if (lo === 0) { opnd[0] = 0; opnd[1] = 0; opnd[2] = 0; return; }
+    const n = Math.clz32(lo);
+    opnd[0] = (s << 15) | (16383 + 31 - n); opnd[1] = (lo << n) >>> 0; opnd[2] = 0;
     return;
   }
-  let h = Math.floor(m / 4294967296), l = m - h * 4294967296;
-  const n = Math.clz32(h);
-  if (n) { h = ((h << n) | (l >>> (32 - n))) >>> 0; l = (l << n) >>> 0; }
-  opnd[0] = s | (16383 + 63 - n); opnd[1] = h; opnd[2] = l;
+  const n = Math.clz32(hi);
+  if (n) { hi = ((hi << n) | (lo >>> (32 - n))) >>> 0; lo = (lo << n) >>> 0; }
+  opnd[0] = (s << 15) | (16383 + 63 - n); opnd[1] = hi; opnd[2] = lo;
+}
+/** A signed integer of at most 53 bits (a number) as an extended value. */
+function intToExt(v: number): void {
+  const m = Math.abs(v), h = Math.floor(m / 4294967296);
+  extFromMagnitude(v < 0 ? 1 : 0, h, m - h * 4294967296);
 }
 
 const m32fp: MemKind = {
@@ -219,15 +222,7 @@ const m64int: MemKind = {
     let lo = c.mem.read64(ea(c, d)) >>> 0, hi = c.mem.hi >>> 0;
     const s = hi >>> 31;
     if (s) { lo = (~lo >>> 0) + 1; hi = (~hi >>> 0) + (lo === 4294967296 ? 1 : 0); lo >>>= 0; hi >>>= 0; }
-    if (hi === 0) {
-      if (lo === 0) { opnd[0] = 0; opnd[1] = 0; opnd[2] = 0; return true; }
-      const n = Math.clz32(lo);
-      opnd[0] = (s << 15) | (16383 + 31 - n); opnd[1] = (lo << n) >>> 0; opnd[2] = 0;
-      return true;
-    }
-    const n = Math.clz32(hi);
-    if (n) { hi = ((hi << n) | (lo >>> (32 - n))) >>> 0; lo = (lo << n) >>> 0; }
-    opnd[0] = (s << 15) | (16383 + 63 - n); opnd[1] = hi; opnd[2] = lo;
+    extFromMagnitude(s, hi, lo);
     return true;
   },
   slow: fastBig,
