@@ -32,8 +32,8 @@ export const SEG_GS = 2;
 export interface CpuHost {
   /** The syscall instruction: rcx and r11 are already saved; rip is the next instruction. */
   syscall(cpu: Cpu): void;
-  /** The retired-instruction count now, for rdtsc (the host models the TSC). */
-  rdtsc(cpu: Cpu): bigint;
+  /** rdtsc: the host models the TSC. Returns its low 32 bits and leaves the high 32 in cpu.thi. */
+  rdtsc(cpu: Cpu): number;
 }
 
 export class Cpu {

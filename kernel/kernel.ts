@@ -110,6 +110,9 @@ export class Kernel implements CpuHost {
   robustList = 0;
   /** Virtual time spent asleep: nanosleep advances the clock by this instead of sleeping the host. */
   sleptNs = 0n;
+  /** cyclesForNs(sleptNs) as a number, for rdtsc; recomputed when sleptNs changes. */
+  private sleptCycles = 0;
+  private sleptNsCounted = 0n;
 
   /** Timekeeping over the TSC (kernel/time/timekeeping.ts); its state is what vvar publishes. */
   readonly tk: Timekeeper;
@@ -190,8 +193,25 @@ export class Kernel implements CpuHost {
     return this.tk.tscFromInstructions(this.cpu.icount) + this.tk.cyclesForNs(this.sleptNs);
   }
 
-  rdtsc(): bigint {
-    return this.tsc();
+  /**
+   * The rdtsc door (CpuHost): tsc() in plain numbers while the TSC is below 2^53 (34 days of
+   * virtual time at 3 GHz), since this is on the vDSO's hot path; BigInt past that.
+   */
+  rdtsc(cpu: Cpu): number {
+    if (this.options.clock !== 'host') {
+      if (this.sleptNs !== this.sleptNsCounted) {
+        this.sleptCycles = Number(this.tk.cyclesForNs(this.sleptNs));
+        this.sleptNsCounted = this.sleptNs;
+      }
+      const t = cpu.icount * this.tk.cyclesPerInstruction + this.sleptCycles;
+      if (t <= Number.MAX_SAFE_INTEGER) {
+        cpu.thi = (t / 4294967296) | 0;
+        return t | 0;
+      }
+    }
+    const t = this.tsc();
+    cpu.thi = Number(BigInt.asIntN(32, t >> 32n));
+    return Number(BigInt.asIntN(32, t));
   }
 
   /** Nanoseconds on clock `id` (CLOCK_*), null for an invalid clock. The time syscalls read only this. */

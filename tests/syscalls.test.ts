@@ -338,8 +338,12 @@ t.test('sleeping advances the virtual clock, not the host', async (t) => {
   t.ok(u64(BUF + 16) >= 3600n, 'clock_gettime sees it');
   t.equal(sys('clock_gettime', 99, BUF + 16), -Errno.EINVAL, 'a bad clock');
   t.equal(sys('clock_gettime', 1, 8), -Errno.EFAULT, 'a bad pointer');
-  const tsc = k.rdtsc(k.cpu);
-  t.ok(tsc >= 3600n * 1_000_000_000n, 'rdtsc counts the slept cycles too, so the vDSO agrees');
+  const rdtsc = () => { const lo = k.rdtsc(k.cpu); return (BigInt(k.cpu.thi >>> 0) << 32n) | BigInt(lo >>> 0); };
+  t.ok(rdtsc() >= 3600n * 1_000_000_000n, 'rdtsc counts the slept cycles too, so the vDSO agrees');
+  t.equal(rdtsc(), k.tsc(), 'rdtsc (plain numbers) is the kernel\'s TSC (BigInt)');
+  k.sleptNs += 40n * 86400n * 1_000_000_000n; // past 2^53 cycles: rdtsc takes the BigInt road
+  t.ok(k.tsc() > BigInt(Number.MAX_SAFE_INTEGER), 'the TSC is past 2^53');
+  t.equal(rdtsc(), k.tsc(), 'and still reads the same TSC');
 });
 
 t.test('getrandom: repeatable from the layout seed', async (t) => {

@@ -347,7 +347,7 @@ function startCall(m: Parked, name: string, args: number[]): { done: () => boole
   const c = k.cpu;
   const call: Call = { ret: 0, tscs: [], syscalls: [], syscallNs: [], insns: 0 };
   const rdtsc = k.rdtsc.bind(k);
-  k.rdtsc = () => { const v = rdtsc(); call.tscs.push(v); return v; };
+  k.rdtsc = (cpu) => { const lo = rdtsc(cpu); call.tscs.push((BigInt(cpu.thi >>> 0) << 32n) | BigInt(lo >>> 0)); return lo; };
   const obs = {
     syscallEnter: (_k: Kernel, _row: unknown, nr: number, a: number[]) => {
       call.syscalls.push([nr, a[0]]);

@@ -257,11 +257,11 @@ row({
 });
 row({
   id: 'rdtsc', mnemonic: 'rdtsc', opcode: '0F 31', operands: [],
-  exec: (c, d) => { c.icount += d.blockIndex; const t = c.host!.rdtsc(c); c.icount -= d.blockIndex; setReg32(c, 0, Number(t & 0xffffffffn) | 0); setReg32(c, 2, Number((t >> 32n) & 0xffffffffn) | 0); },
+  exec: (c, d) => { c.icount += d.blockIndex; const lo = c.host!.rdtsc(c); c.icount -= d.blockIndex; setReg32(c, 2, c.thi); setReg32(c, 0, lo); },
 });
 row({
   id: 'rdtscp', mnemonic: 'rdtscp', opcode: '0F 01 F9', operands: [], feature: 'rdtscp',
-  exec: (c, d) => { c.icount += d.blockIndex; const t = c.host!.rdtsc(c); c.icount -= d.blockIndex; setReg32(c, 0, Number(t & 0xffffffffn) | 0); setReg32(c, 2, Number((t >> 32n) & 0xffffffffn) | 0); setReg32(c, 1, c.tscAux); },
+  exec: (c, d) => { c.icount += d.blockIndex; const lo = c.host!.rdtsc(c); c.icount -= d.blockIndex; setReg32(c, 2, c.thi); setReg32(c, 0, lo); setReg32(c, 1, c.tscAux); },
 });
 row({ id: 'rdpid_r64', mnemonic: 'rdpid', opcode: 'F3 0F C7 /7 mod=reg', operands: ['r64'], feature: 'rdpid', exec: (c, d) => setReg64(c, d.rm, c.tscAux, 0) });
 row({ id: 'hlt', mnemonic: 'hlt', opcode: 'F4', operands: [], flow: 'stop', exec: () => { throw generalProtection('hlt in user mode'); } });

@@ -137,7 +137,7 @@ export class Tracer {
     const bps = breakpoints(k.engine);
     for (const f of vdsoFunctions(k)) this.removers.push(bps.add(f.addr, () => this.vdsoEnter(f.name)));
     // Count rdtsc instructions (the vDSO's one expensive instruction) for the cost model.
-    const host = k as unknown as { rdtsc: (...x: unknown[]) => bigint };
+    const host = k as unknown as { rdtsc: (...x: unknown[]) => number };
     const orig = host.rdtsc;
     host.rdtsc = (...x: unknown[]) => {
       this.rdtscs++;
