@@ -15,11 +15,12 @@
 import { Cpu } from './cpu.js';
 import { Decoder, OpcodeTables } from './decoder.js';
 import { GuestFault, Vector } from './fault.js';
-import { TF } from './flags.js';
+import { STATUS, TF } from './flags.js';
 import type { Insn } from './insn.js';
 import { pageOf } from './memory.js';
 import { ISA } from './isa/index.js';
-import { templateOf } from './specialize.js';
+import { flagOpOf, templateOf, type FlagOp } from './specialize.js';
+import { mask, setReg32, setReg64, setRegSized } from './operands.js';
 
 const MAX_BLOCK = 64;
 /** Executions after which a block is compiled into one function. */
@@ -61,7 +62,7 @@ function literal(v: unknown): string {
  * decoded fields as constants and the template's free variables bound under names of its own. Null
  * when the exec was not made from a template, or its template returns early (it is then called).
  */
-function inlineSource(d: Insn, dk: string, names: string[], values: unknown[]): string | null {
+function inlineSource(d: Insn, dk: string, names: string[], values: unknown[], bound: number[] = []): string | null {
   const t = templateOf(d.exec);
   if (t === undefined) return null;
   const m = /^\(c(?:, d)?\) => ([\s\S]*)$/.exec(t.src.trim());
@@ -72,6 +73,7 @@ function inlineSource(d: Insn, dk: string, names: string[], values: unknown[]): 
     const re = new RegExp(`(?<![\\w.$])${name}(?![\\w$])`, 'g');
     if (!re.test(body)) continue;
     names.push(`${dk}_${name}`);
+    bound.push(values.length);
     values.push(t.bind[name]);
     body = body.replace(re, `${dk}_${name}`);
   }
@@ -170,28 +172,82 @@ function foldConstantIfs(s: string): string {
 /** Inlined code that may store to memory or write RFLAGS: the helpers that can, by name. */
 const MAY_RETARGET = /write|Back|push|store|mem\.|setFlags/;
 
+/** Inlined code that may fault (a memory access) or that reads or writes the flags by itself. */
+const FLAGS_EXACT = /mem\.|\bc\.(?:cf|pf|af|zf|sf|of|cond|getFlags|setFlags|setStatus|setLazy|flags|lazy|lcf|la|lah|lb|lbh|lr|lrh|lsize)\b/;
+/** Helpers a template may bind that neither touch the flags nor fault. */
+const FLAG_NEUTRAL = new Set<unknown>([mask, setReg32, setReg64, setRegSized]);
+
+/** One instruction of a block being compiled. */
+interface Piece {
+  src: string | null;
+  /** Indices (into the compiled function's bound values) of its flag helpers, and what they are. */
+  ops: { at: number; op: FlagOp }[];
+  /** The flags must be exact before it: it may fault, is called, or reads the flags itself. */
+  exact: boolean;
+  /** Status flags it surely overwrites, may write, and reads. */
+  kills: number;
+  writes: number;
+  reads: number;
+}
+
+function piece(d: Insn, dk: string, names: string[], values: unknown[]): Piece {
+  const bound: number[] = [];
+  const src = inlineSource(d, dk, names, values, bound);
+  const p: Piece = { src, ops: [], exact: src === null || FLAGS_EXACT.test(src), kills: 0, writes: 0, reads: 0 };
+  for (const at of bound) {
+    const op = flagOpOf(values[at]);
+    if (op !== undefined) {
+      p.ops.push({ at, op });
+      p.writes |= op.writes;
+      p.reads |= op.reads;
+    } else if (typeof values[at] === 'function' && !FLAG_NEUTRAL.has(values[at])) p.exact = true;
+  }
+  if (p.ops.length !== 0 && (templateOf(d.exec)!.flagsWritten?.(d) ?? true)) p.kills = p.writes;
+  return p;
+}
+
+/**
+ * Flag liveness: an instruction's flag helpers become their flag-free twins when every flag they
+ * would write is overwritten later in the block before anything could see it. The flags are seen at
+ * the block's end, by a reader, and wherever the block may be left early: an instruction that may
+ * fault (the signal frame holds RFLAGS) and the self-modifying-code check after a store.
+ */
+function dropDeadFlags(pieces: Piece[], values: unknown[], retarget: boolean[]): void {
+  let live = STATUS;
+  for (let k = pieces.length - 1; k >= 0; k--) {
+    const p = pieces[k];
+    if (retarget[k]) live = STATUS;
+    if (p.ops.length !== 0 && (p.writes & live) === 0) for (const { at, op } of p.ops) values[at] = op.twin;
+    live = p.exact ? STATUS : (live & ~p.kills) | p.reads;
+  }
+}
+
 /**
  * Compile a block into one function: each instruction's exec template inlined with its fields as
  * constants, or a direct call of its exec (every call site then sees one target, so V8 can inline
- * it); a local counter keeps faults precise without a store per instruction. An instruction may be
- * retargeted to smcExit while the block runs (self-modifying code, TF); inlined code after one that
- * may have done so checks for that.
+ * it); a local counter keeps faults precise without a store per instruction. An instruction that may
+ * store into the block's page or set TF can retarget the rest of the block to smcExit while it runs;
+ * a check after each such instruction leaves the block there.
  */
 function compileBlock(insns: Insn[]): (c: Cpu) => void {
   const names: string[] = ['setFaultAt', 'smcExit'];
   const values: unknown[] = [setFaultAt, smcExit];
-  let body = 'let i = 0;\ntry {\n';
-  let mayRetarget = false;
-  const last = insns.length - 1;
-  for (let k = 0; k <= last; k++) {
+  const pieces: Piece[] = [];
+  const retarget: boolean[] = [];
+  for (let k = 0; k < insns.length; k++) {
     names.push(`d${k}`);
     values.push(insns[k]);
+    const p = piece(insns[k], `d${k}`, names, values);
+    pieces.push(p);
+    retarget.push(p.src === null || MAY_RETARGET.test(p.src));
+  }
+  dropDeadFlags(pieces, values, retarget);
+  let body = 'let i = 0;\ntry {\n';
+  const last = insns.length - 1;
+  for (let k = 0; k <= last; k++) {
     if (k === last) body += `c.rip = d${k}.next;\n`;
-    const inline = inlineSource(insns[k], `d${k}`, names, values);
-    if (inline === null) body += `d${k}.exec(c, d${k});\n`;
-    else body += (mayRetarget ? `if (d${k}.exec === smcExit) smcExit();\n` : '') + inline;
-    // Only a store (into this block's page) or a flags write (TF) can retarget what follows.
-    if (inline === null || MAY_RETARGET.test(inline)) mayRetarget = true;
+    if (k > 0 && retarget[k - 1]) body += `if (d${k}.exec === smcExit) smcExit();\n`;
+    body += pieces[k].src ?? `d${k}.exec(c, d${k});\n`;
     if (k !== last) body += `i = ${k + 1};\n`;
   }
   body += '} catch (x) { setFaultAt(i); throw x; }';

@@ -43,7 +43,10 @@ function body(rand: () => number, n: number): number[] {
       case 7: out.push(pre(r), 0x0f, pick([0xb6, 0xb7, 0xbe, 0xbf, 0xaf]), ...modrm(r)); break; // movzx, movsx, imul
       case 8: out.push(rex(1, r, useMem ? 0 : m), 0x63, ...modrm(r)); break; // movsxd
       case 9: { const [op, ext] = pick([[0xff, 0], [0xff, 1], [0xf7, 2], [0xf7, 3]]); out.push(pre(0), op, ...modrm(ext)); break; } // inc dec not neg
-      case 10: out.push(pre(0), 0xc1, ...modrm(pick([0, 1, 4, 5, 7])), byte() & 0x3f); break; // rol ror shl shr sar
+      case 10: out.push(pre(0), 0xc1, ...modrm(pick([0, 1, 4, 5, 7])), pick([0, 64, byte() & 0x3f])); break; // rol ror shl shr sar
+      case 15: // the same by CL, often 0 (mod the operand size), when the flags stay as they were
+        out.push(0xb1, pick([0, 32, 64, 1, byte()]), pre(0), 0xd3, ...modrm(pick([0, 1, 4, 5, 7])));
+        break;
       case 11: out.push(rex(0, 0, m), 0x0f, 0x90 + Math.floor(rand() * 16), regReg(0, m)); break; // setcc r8
       case 12: out.push(pre(r), 0x0f, 0x40 + Math.floor(rand() * 16), ...modrm(r)); break; // cmovcc
       case 13: out.push(rex(0, 0, r), 0x50 + (r & 7), rex(0, 0, m), 0x58 + (m & 7)); break; // push r; pop r'
@@ -152,4 +155,21 @@ t.test('an SSE store into the running compiled block stops the inlined instructi
   m.run(60 * 8);
   t.equal(m.reg('rbx'), 58n + 7n + 7n, 'the rewritten mov runs in the very iteration that stored it');
   t.equal(m.reg('rcx'), 0n);
+});
+
+t.test('a fault in a compiled block sees the flags of the instruction before it, though a later one overwrites them', async (t) => {
+  // The signal frame of a fault holds RFLAGS, so flag liveness must not drop flags a faulting
+  // instruction could expose. rsi walks the data page until it runs off its end.
+  // 48 01 d8          add rax,rbx             ; rbx = 2^63: SF PF set, the flags at the fault
+  // 48 8b 0e          mov rcx,[rsi]           ; faults past DATA's pages
+  // 48 31 c0          xor rax,rax             ; overwrites every flag the add wrote
+  // 48 83 c6 08       add rsi,0x8
+  // eb f1             jmp 0
+  const code = [0x48, 0x01, 0xd8, 0x48, 0x8b, 0x0e, 0x48, 0x31, 0xc0, 0x48, 0x83, 0xc6, 0x08, 0xeb, 0xf1];
+  const init = { rsi: BigInt(DATA), rbx: 1n << 63n, rax: 0n };
+  const compiled = machine(code).set(init).run(10_000);
+  const stepped = machine(code).set(init).step(10_000);
+  t.equal(compiled.last?.kind, 'fault', 'the load faults');
+  t.equal(compiled.reg('rip'), BigInt(0x400003), 'at the mov');
+  t.equal(state(compiled), state(stepped), 'with the add\'s flags, as one instruction at a time');
 });

@@ -6,8 +6,8 @@
 
 import type { Cpu } from '../cpu.js';
 import type { Insn, ExecFn } from '../insn.js';
-import { Lazy } from '../flags.js';
-import { specialize } from '../specialize.js';
+import { Lazy, STATUS } from '../flags.js';
+import { flagOp, specialize } from '../specialize.js';
 import type { IsaRow, Operand } from './types.js';
 import {
   readRM8, readRM16, readRM32, readRM64, writeBackRM8, writeBackRM16, writeBackRM32, writeBackRM64,
@@ -147,6 +147,18 @@ const orN = (c: Cpu, size: number, a: number, b: number) => logicN(c, size, a | 
 const xorN = (c: Cpu, size: number, a: number, b: number) => logicN(c, size, a ^ b);
 const adcN = (c: Cpu, size: number, a: number, b: number) => alu(c, ADC, size, a, 0, b, 0);
 const sbbN = (c: Cpu, size: number, a: number, b: number) => alu(c, SBB, size, a, 0, b, 0);
+
+// Their flag-free twins, which the block compiler binds where nothing reads the flags (flagOp).
+flagOp(add64, STATUS, (c, a, ah, b, bh) => { const s = (a >>> 0) + (b >>> 0); c.thi = (ah + bh + (s > 0xffffffff ? 1 : 0)) | 0; return s | 0; });
+flagOp(sub64, STATUS, (c, a, ah, b, bh) => { c.thi = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; return (a - b) | 0; });
+flagOp(and64, STATUS, (c, a, ah, b, bh) => { c.thi = ah & bh; return a & b; });
+flagOp(or64, STATUS, (c, a, ah, b, bh) => { c.thi = ah | bh; return a | b; });
+flagOp(xor64, STATUS, (c, a, ah, b, bh) => { c.thi = ah ^ bh; return a ^ b; });
+flagOp(addN, STATUS, (c, size, a, b) => mask(size, a + b));
+flagOp(subN, STATUS, (c, size, a, b) => mask(size, a - b));
+flagOp(andN, STATUS, (c, size, a, b) => a & b);
+flagOp(orN, STATUS, (c, size, a, b) => a | b);
+flagOp(xorN, STATUS, (c, size, a, b) => a ^ b);
 
 const OP64 = [add64, or64, adc64, sbb64, and64, sub64, xor64, sub64];
 const OPN = [addN, orN, adcN, sbbN, andN, subN, xorN, subN];

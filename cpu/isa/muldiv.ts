@@ -20,7 +20,7 @@ import { CF, PF, AF, ZF, SF, OF } from '../flags.js';
 import { GuestFault, Vector } from '../fault.js';
 import type { IsaRow, Operand } from './types.js';
 import { readRM8, readRM16, readRM32, readRM64, setReg32 } from '../operands.js';
-import { specialize } from '../specialize.js';
+import { flagOp, specialize } from '../specialize.js';
 
 const TWO32 = 4294967296;
 
@@ -210,6 +210,9 @@ function imul64(c: Cpu, a: number, ah: number, b: number, bh: number): number {
   c.thi = P1;
   return P0;
 }
+// Flag-free twins for the block compiler (flagOp).
+flagOp(imul64, CF | OF, (c, a, ah, b, bh) => { muls64(a, ah, b, bh); c.thi = P1; return P0; });
+flagOp(mulFlags, CF | OF, () => {});
 
 // ---- div / idiv ----
 

@@ -23,7 +23,7 @@
 import type { Cpu } from '../cpu.js';
 import type { Insn, ExecFn } from '../insn.js';
 import { CF, AF, ZF, SF, OF, STATUS, PARITY, Lazy } from '../flags.js';
-import { specialize } from '../specialize.js';
+import { flagOp, specialize } from '../specialize.js';
 import type { IsaRow, Operand } from './types.js';
 import {
   readRM8, readRM16, readRM32, readRM64, writeBackRM8, writeBackRM16, writeBackRM32, writeBackRM64,
@@ -198,6 +198,18 @@ function rcr64f(c: Cpu, a: number, ah: number, n: number): number {
   return r;
 }
 
+// Flag-free twins of the shifts, for the block compiler (flagOp). Rotates write only CF and OF.
+flagOp(shlN, STATUS, (c, size, a, n) => (a << n) & sizeMask(size));
+flagOp(shrN, STATUS, (c, size, a, n) => (a >>> n) & sizeMask(size));
+flagOp(sarN, STATUS, (c, size, a, n) => ((size === 8 ? (a << 24) >> 24 : size === 16 ? (a << 16) >> 16 : a) >> n) & sizeMask(size));
+flagOp(shl64f, STATUS, (c, a, ah, n) => { const r = shl64(a, ah, n); c.thi = HI; return r; });
+flagOp(shr64f, STATUS, (c, a, ah, n) => { const r = shr64(a, ah, n); c.thi = HI; return r; });
+flagOp(sar64f, STATUS, (c, a, ah, n) => { const r = sar64(a, ah, n); c.thi = HI; return r; });
+flagOp(rolN, CF | OF, (c, size, a, n) => { const k = n & (size - 1); return k === 0 ? a : ((a << k) | (a >>> (size - k))) & sizeMask(size); });
+flagOp(rorN, CF | OF, (c, size, a, n) => { const k = n & (size - 1); return k === 0 ? a : ((a >>> k) | (a << (size - k))) & sizeMask(size); });
+flagOp(rol64f, CF | OF, (c, a, ah, n) => { let r = shl64(a, ah, n), rh = HI; r |= shr64(a, ah, 64 - n); rh |= HI; c.thi = rh; return r; });
+flagOp(ror64f, CF | OF, (c, a, ah, n) => { let r = shr64(a, ah, n), rh = HI; r |= shl64(a, ah, 64 - n); rh |= HI; c.thi = rh; return r; });
+
 /** By /digit: rol ror rcl rcr shl shr (sal) sar. */
 const OPN = [rolN, rorN, rclN, rcrN, shlN, shrN, shlN, sarN];
 const OP64 = [rol64f, ror64f, rcl64f, rcr64f, shl64f, shr64f, shl64f, sar64f];
@@ -262,17 +274,19 @@ function shiftExec(op: number, size: number, kind: CountKind): ExecFn {
   const cmask = size === 64 ? 63 : 31;
   const n = kind === '1' ? '1' : kind === 'cl' ? `c.r8[8] & ${cmask}` : `d.imm & ${cmask}`;
   const key = `shift:${op}:${size}:${kind}`;
+  // A masked count of 0 writes no flag: only a constant non-zero count surely overwrites them.
+  const flagsWritten = kind === 'cl' ? () => false : (d: Insn) => (kind === '1' || (d.imm & cmask) !== 0);
   if (size === 64) {
     return specialize(key, `(c, d) => {
       const a = readRM64(c, d), ah = c.thi, n = ${n};
       if (n !== 0) { const r = OP(c, a, ah, n); writeBackRM64(c, d, r, c.thi); }
-    }`, { ...BIND, OP: OP64[op] });
+    }`, { ...BIND, OP: OP64[op] }, { flagsWritten });
   }
   const zext = size === 32 ? 'else if (d.mod3) c.r32[2 * d.rm + 1] = 0;' : '';
   return specialize(key, `(c, d) => {
     const a = readRM${size}(c, d), n = ${n};
     if (n !== 0) writeBackRM${size}(c, d, OP(c, ${size}, a, n)); ${zext}
-  }`, { ...BIND, OP: OPN[op] });
+  }`, { ...BIND, OP: OPN[op] }, { flagsWritten });
 }
 
 function doubleExec(left: boolean, size: number, kind: CountKind): ExecFn {

@@ -33,7 +33,7 @@ export class Machine {
     this.cpu.setN(4, STACK_TOP - 0x100);
     this.cpu.host = {
       syscall: (c) => { this.syscalls.push(c.get(0)); },
-      rdtsc: (c) => BigInt(c.icount) * 3n,
+      rdtsc: (c) => { const t = c.icount * 3; c.thi = (t / 2 ** 32) | 0; return t | 0; },
     };
     this.engine = new Engine(this.cpu);
   }
