@@ -88,6 +88,13 @@ export function writeBackRM64(c: Cpu, d: Insn, lo: number, hi: number): void {
   } else c.mem.write64(c.ea, lo, hi);
 }
 
+/** A 64-bit load from `a`: returns lo, leaves hi in c.thi (the block compiler's readRM64 on memory). */
+export function load64(c: Cpu, a: number): number {
+  const lo = c.mem.read64(a);
+  c.thi = c.mem.hi;
+  return lo;
+}
+
 // ---- general registers by number ----
 export function setReg32(c: Cpu, reg: number, v: number): void {
   c.r32[2 * reg] = v;

@@ -18,15 +18,17 @@ function body(rand: () => number, n: number): number[] {
   const byte = () => Math.floor(rand() * 256);
   const rex = (w: number, r: number, b: number, x = 0) => 0x40 | (w << 3) | ((r >> 3) << 2) | ((x >> 3) << 1) | (b >> 3);
   const regReg = (r: number, m: number) => 0xc0 | ((r & 7) << 3) | (m & 7);
-  /** ModRM + disp8 for [rbp + disp], disp a multiple of 8 inside DATA's first 256 bytes. */
-  const mem = (r: number) => [0x45 | ((r & 7) << 3), 8 * Math.floor(rand() * 16)];
   const out: number[] = [];
   for (let k = 0; k < n; k++) {
     const w = rand() < 0.6 ? 1 : 0;
     const r = pick(FREE), m = pick(FREE);
     const useMem = rand() < 0.25;
+    // ModRM (+ SIB) + disp8 for [rbp + disp] or [rbp + r15 * scale + disp] (r15 counts the iterations
+    // down, so the address moves), disp a multiple of 8: inside DATA's first 512 bytes.
+    const sib = useMem && rand() < 0.5, scale = Math.floor(rand() * 4);
+    const mem = (reg: number) => (sib ? [0x44 | ((reg & 7) << 3), (scale << 6) | (7 << 3) | 5] : [0x45 | ((reg & 7) << 3)]).concat(8 * Math.floor(rand() * 16));
     const modrm = (reg: number) => (useMem ? mem(reg) : [regReg(reg, m)]);
-    const pre = (reg: number) => rex(w, reg, useMem ? 0 : m);
+    const pre = (reg: number) => rex(w, reg, useMem ? 0 : m, sib ? 15 : 0);
     const form = Math.floor(rand() * 18);
     switch (form) {
       case 0: { const op = Math.floor(rand() * 8); out.push(pre(r), op * 8 + 1, ...modrm(r)); break; } // op r/m, r
@@ -41,7 +43,7 @@ function body(rand: () => number, n: number): number[] {
         break;
       }
       case 7: out.push(pre(r), 0x0f, pick([0xb6, 0xb7, 0xbe, 0xbf, 0xaf]), ...modrm(r)); break; // movzx, movsx, imul
-      case 8: out.push(rex(1, r, useMem ? 0 : m), 0x63, ...modrm(r)); break; // movsxd
+      case 8: out.push(rex(1, r, useMem ? 0 : m, sib ? 15 : 0), 0x63, ...modrm(r)); break; // movsxd
       case 9: { const [op, ext] = pick([[0xff, 0], [0xff, 1], [0xf7, 2], [0xf7, 3]]); out.push(pre(0), op, ...modrm(ext)); break; } // inc dec not neg
       case 10: out.push(pre(0), 0xc1, ...modrm(pick([0, 1, 4, 5, 7])), pick([0, 64, byte() & 0x3f])); break; // rol ror shl shr sar
       case 15: // the same by CL, often 0 (mod the operand size), when the flags stay as they were
@@ -77,7 +79,7 @@ function body(rand: () => number, n: number): number[] {
 function state(m: Machine): string {
   const regs = REG_NAMES.map((n) => `${n}=${m.reg(n).toString(16)}`).join(' ');
   const xmm = Array.from({ length: 16 }, (_, n) => m.xmm(n).toString(16)).join(' ');
-  const data = Buffer.from(m.peek(DATA, 256)).toString('hex');
+  const data = Buffer.from(m.peek(DATA, 512)).toString('hex');
   const stack = Buffer.from(m.peek(STACK_TOP - 0x200, 0x200)).toString('hex');
   return `${regs} rip=${m.reg('rip').toString(16)} rflags=${m.reg('rflags').toString(16)}\n${xmm}\n${data}\n${stack}`;
 }
