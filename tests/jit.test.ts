@@ -175,3 +175,25 @@ t.test('a fault in a compiled block sees the flags of the instruction before it,
   t.equal(compiled.reg('rip'), BigInt(0x400003), 'at the mov');
   t.equal(state(compiled), state(stepped), 'with the add\'s flags, as one instruction at a time');
 });
+
+t.test('a store into a later page of a superblock drops it', async (t) => {
+  // A hot loop calls f on the next page; the compiled superblock runs the call, f and its ret as one.
+  // When r15 reaches 5 the loop rewrites f's immediate: later calls must return the new value.
+  // 400000: e8 fb 0f 00 00           call 401000 <f>
+  // 400005: 48 01 c3                 add rbx,rax
+  // 400008: 49 83 ff 05              cmp r15,0x5
+  // 40000c: 75 07                    jne 400015
+  // 40000e: c6 05 ec 0f 00 00 07     mov BYTE PTR [rip+0xfec],0x7   ; f's immediate, at 401001
+  // 400015: 49 ff cf                 dec r15
+  // 400018: 75 e6                    jne 400000
+  // 40001a: eb fe                    jmp .
+  // 401000: b8 01 00 00 00 c3        f: mov eax,0x1; ret
+  const code = [0xe8, 0xfb, 0x0f, 0, 0, 0x48, 0x01, 0xc3, 0x49, 0x83, 0xff, 0x05, 0x75, 0x07,
+    0xc6, 0x05, 0xec, 0x0f, 0, 0, 0x07, 0x49, 0xff, 0xcf, 0x75, 0xe6, 0xeb, 0xfe];
+  const m = machine(code);
+  m.mem.map(0x401000, 0x1000, 7);
+  m.poke(0x401000, [0xb8, 0x01, 0, 0, 0, 0xc3]);
+  m.set({ r15: 60n, rbx: 0n }).run(60 * 9);
+  t.equal(m.reg('rbx'), 56n * 1n + 4n * 7n, 'the four calls after the store return 7');
+  t.equal(m.reg('r15'), 0n);
+});
