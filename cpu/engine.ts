@@ -313,7 +313,7 @@ function compileBlock(insns: Insn[]): (c: Cpu) => number {
   let body = 'let i = 0;\ntry {\n';
   for (let k = 0; k <= last; k++) {
     const flow = insns[k].row.flow ?? 'next';
-    if (k === last || flow !== 'next') body += `c.rip = d${k}.next;\n`;
+    if (k === last || flow !== 'next') body += `c.rip = ${literal(insns[k].next)};\n`;
     if (k > 0 && retarget[k - 1]) body += `if (d${k}.exec === smcExit) smcExit();\n`;
     body += pieces[k].src ?? `d${k}.exec(c, d${k});\n`;
     if (k !== last) {
