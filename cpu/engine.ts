@@ -489,8 +489,8 @@ export class Engine {
 
   /**
    * The instructions a hot block's compiled code runs: the block, and on through the blocks that
-   * follow it on its hot path (past direct jumps and calls, and past a conditional branch the way it
-   * mostly went), each of which must have run often enough to say where it goes. It ends at an
+   * follow it on its hot path (past direct jumps and calls, and past a conditional branch that went
+   * the same way at least 3 times in 4), each of which must have run often enough to say where it goes. It ends at an
    * indirect transfer, a syscall, a breakpoint, a block already in it, or TRACE_MAX instructions. The
    * copies are numbered from the start (blockIndex), and the head is dropped with any of their pages.
    */
@@ -503,7 +503,8 @@ export class Engine {
       let next: number;
       if (flow === 'next') next = d.next;
       else if ((flow === 'jump' || flow === 'call') && directTransfer(d)) next = d.target;
-      else if (flow === 'branch' && directTransfer(d)) next = 2 * b.fallThrough >= b.runs ? d.next : d.target;
+      else if (flow === 'branch' && directTransfer(d) && 4 * b.fallThrough >= 3 * b.runs) next = d.next;
+      else if (flow === 'branch' && directTransfer(d) && 4 * b.fallThrough <= b.runs) next = d.target;
       else break;
       const nb = this.blocks.get(next);
       if (nb === undefined || !nb.valid || nb.runs < TRACE_MIN_RUNS || starts.has(next) || this.breakpoints.has(next)) break;
