@@ -1,7 +1,8 @@
 // The run loop. Instructions are decoded once into blocks (straight-line runs ending at a control
 // transfer, a syscall, a page end or 64 instructions), cached by start address, and dropped when a
 // page they came from is written or unmapped. Executing a block is a loop of indirect calls with no
-// allocation. A block is also the unit a later compiler can turn into one JavaScript function.
+// allocation. A block that has run HOT_BLOCK times is compiled, with the blocks on its hot path, into
+// one JavaScript function (a superblock: compileBlock, Engine.superblock).
 //
 // Faults are precise: when an instruction raises a GuestFault, rip is set to that instruction and the
 // instructions before it in the block count as retired, as on the real CPU.
@@ -111,11 +112,8 @@ function operandForms(src: string, d: Insn): string {
       RM16: (a) => `c.r16[${w16}] = ${a[0]};`,
       RM32: (a) => `c.r32[${lo}] = ${a[0]}; c.r32[${lo + 1}] = 0;`,
       RM64: (a) => `const t0 = ${a[0]}, t1 = ${a[1]}; c.r32[${lo}] = t0; c.r32[${lo + 1}] = t1;`,
-      BackRM8: (a) => `c.r8[${d.rm8}] = ${a[0]};`,
-      BackRM16: (a) => `c.r16[${w16}] = ${a[0]};`,
-      BackRM32: (a) => `c.r32[${lo}] = ${a[0]}; c.r32[${lo + 1}] = 0;`,
-      BackRM64: (a) => `const t0 = ${a[0]}, t1 = ${a[1]}; c.r32[${lo}] = t0; c.r32[${lo + 1}] = t1;`,
     };
+    for (const size of [8, 16, 32, 64]) writes[`BackRM${size}`] = writes[`RM${size}`];
   } else {
     const ea = eaSource(d);
     if (ea === null) return src;
@@ -230,7 +228,7 @@ function foldConstantIfs(s: string): string {
 const MAY_RETARGET = /write|Back|push|store|setFlags/;
 
 /** Inlined code that may fault (a memory access) or that reads or writes the flags by itself. */
-const FLAGS_EXACT = /\bmem\.|\bload64\(|\bc\.(?:cf|pf|af|zf|sf|of|cond|getFlags|setFlags|setStatus|setLazy|flags|lazy|lcf|la|lah|lb|lbh|lr|lrh|lsize)\b/;
+const FLAGS_EXACT = /\bc\.mem\b|\bload64\(|\bc\.(?:cf|pf|af|zf|sf|of|cond|getFlags|setFlags|setStatus|setLazy|flags|lazy|lcf|la|lah|lb|lbh|lr|lrh|lsize)\b/;
 /** Helpers a template may bind that neither touch the flags nor fault. */
 const FLAG_NEUTRAL = new Set<unknown>([mask, setReg32, setReg64, setRegSized]);
 
@@ -490,9 +488,10 @@ export class Engine {
   /**
    * The instructions a hot block's compiled code runs: the block, and on through the blocks that
    * follow it on its hot path (past direct jumps and calls, and past a conditional branch that went
-   * the same way at least 3 times in 4), each of which must have run often enough to say where it goes. It ends at an
-   * indirect transfer, a syscall, a breakpoint, a block already in it, or TRACE_MAX instructions. The
-   * copies are numbered from the start (blockIndex), and the head is dropped with any of their pages.
+   * the same way at least 3 times in 4), each of which must have run often enough to say where it
+   * goes. It ends at an indirect transfer, a syscall, a breakpoint, a block already in it, or
+   * TRACE_MAX instructions. The copies are numbered from the start (blockIndex), and the head is
+   * dropped with any of their pages.
    */
   private superblock(head: Block): Insn[] {
     const insns = head.insns.slice();
