@@ -33,6 +33,12 @@ const TRACE_MAX = 24;
 const TRACE_MIN_RUNS = 8;
 /** Executions after which a block is compiled into one function. */
 const HOT_BLOCK = 32;
+/**
+ * Executions after which a compiled block is compiled again as a superblock. Building superblocks for
+ * every compiled block made short programs 15-20% slower (more and larger functions for V8 to compile);
+ * only the blocks that stay hot pay for one.
+ */
+const SUPER_HOT = 1024;
 
 /**
  * Self-modifying code: when a store rewrites the bytes of the block being executed, the instructions
@@ -323,6 +329,11 @@ function compileBlock(insns: Insn[]): (c: Cpu) => number {
   return new Function(...names, `"use strict"; return function block(c) {\n${body}\n};`)(...values) as (c: Cpu) => number;
 }
 
+/** The runs of a block that the interpreter loop made (and counted fallThrough in). */
+function interpreted(b: Block): number {
+  return Math.min(b.runs, HOT_BLOCK);
+}
+
 /** The instructions a block is running now: its compiled superblock's, or its own. */
 function running(b: Block): Insn[] {
   return b.compiled !== null ? b.code : b.insns;
@@ -334,9 +345,9 @@ export class Block {
   /** The last two successors seen (taken and fall-through of a branch), to skip the cache lookup. */
   succ1: Block | null = null;
   succ2: Block | null = null;
-  /** Times executed by the interpreter loop; at HOT_BLOCK the block is compiled. */
+  /** Times executed; at HOT_BLOCK the block is compiled, at SUPER_HOT again as a superblock. */
   runs = 0;
-  /** Of those, the times its last instruction went on to the next (a branch not taken). */
+  /** Of its interpreted runs (see interpreted()), the times its last instruction went on to the next. */
   fallThrough = 0;
   /**
    * The compiled superblock: runs `code` from the start until a branch leaves it or it ends, and
@@ -365,6 +376,8 @@ export function opcodeTables(): OpcodeTables {
 
 export class Engine {
   readonly decoder: Decoder;
+  /** Runs after which a block is compiled again as a superblock (SUPER_HOT; tests lower it). */
+  superHot = SUPER_HOT;
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, number[]>();
   /** Set by the host (from a syscall, say) to leave run() after the current instruction. */
@@ -479,9 +492,9 @@ export class Engine {
     return b;
   }
 
-  /** Compile a hot block, as the head of a superblock. */
-  private compile(b: Block): void {
-    b.code = this.superblock(b);
+  /** Compile a hot block on its own, or (`superblock`) as the head of a superblock. */
+  private compile(b: Block, superblock: boolean): void {
+    b.code = superblock ? this.superblock(b) : b.insns;
     b.compiled = compileBlock(b.code);
   }
 
@@ -502,8 +515,8 @@ export class Engine {
       let next: number;
       if (flow === 'next') next = d.next;
       else if ((flow === 'jump' || flow === 'call') && directTransfer(d)) next = d.target;
-      else if (flow === 'branch' && directTransfer(d) && 4 * b.fallThrough >= 3 * b.runs) next = d.next;
-      else if (flow === 'branch' && directTransfer(d) && 4 * b.fallThrough <= b.runs) next = d.target;
+      else if (flow === 'branch' && directTransfer(d) && 4 * b.fallThrough >= 3 * interpreted(b)) next = d.next;
+      else if (flow === 'branch' && directTransfer(d) && 4 * b.fallThrough <= interpreted(b)) next = d.target;
       else break;
       const nb = this.blocks.get(next);
       if (nb === undefined || !nb.valid || nb.runs < TRACE_MIN_RUNS || starts.has(next) || this.breakpoints.has(next)) break;
@@ -599,6 +612,7 @@ export class Engine {
       if (compiled !== null) {
         try {
           c.icount += compiled(c);
+          if (++b.runs === this.superHot) this.compile(b, true);
         } catch (e) {
           c.icount += faultAt;
           if (e === SMC_EXIT) { c.rip = insns[faultAt].addr; prev = null; if (this.tfPending) return null; continue; }
@@ -621,7 +635,7 @@ export class Engine {
         }
         c.icount += n;
         if (c.rip === insns[n - 1].next) b.fallThrough++;
-        if (++b.runs === HOT_BLOCK) this.compile(b);
+        if (++b.runs === HOT_BLOCK) this.compile(b, false);
       }
       if (this.stopRequested) return this.tfPending ? null : { kind: 'stop' };
       prev = b;

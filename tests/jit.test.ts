@@ -85,7 +85,10 @@ function state(m: Machine): string {
 }
 
 const SEEDS = 300;
-const ITERATIONS = 40; // more than HOT_BLOCK (32): the last iterations run compiled
+const ITERATIONS = 48; // more than HOT_BLOCK (32): the last iterations run compiled, as superblocks from SUPER
+/** Runs after which the engine builds superblocks (SUPER_HOT, lowered so these short loops reach it). */
+const SUPER = 36;
+const hot = (code: number[]) => { const m = machine(code); m.engine.superHot = SUPER; return m; };
 
 t.test(`compiled blocks agree with the interpreter on ${SEEDS} random loop bodies`, async (t) => {
   let bad = 0;
@@ -102,8 +105,8 @@ t.test(`compiled blocks agree with the interpreter on ${SEEDS} random loop bodie
     const u32 = () => BigInt(Math.floor(rand() * 2 ** 32));
     const xmm = Array.from({ length: 16 }, () => (u32() << 96n) | (u32() << 64n) | (u32() << 32n) | u32());
     const start = (m: Machine) => { m.set(init); xmm.forEach((v, n) => m.setXmm(n, v)); return m; };
-    const compiled = start(machine(code)).run(budget);
-    const stepped = start(machine(code)).step(budget);
+    const compiled = start(hot(code)).run(budget);
+    const stepped = start(hot(code)).step(budget);
     const a = state(compiled), s = state(stepped);
     if (a !== s || compiled.last?.kind === 'fault') {
       bad++;
@@ -123,14 +126,14 @@ t.test('a store into the running compiled block stops the inlined instructions a
   // 75 ef             jne 0
   // eb fe             jmp .
   const code = [0x41, 0xc6, 0x06, 0x01, 0xb8, 0x01, 0, 0, 0, 0x48, 0x01, 0xc3, 0x49, 0xff, 0xcf, 0x75, 0xef, 0xeb, 0xfe];
-  const m = machine(code);
+  const m = hot(code);
   m.mem.protect(0x400000, 0x1000, 7);
   // Iterations 1..60 store 1 (no change in value, but each store drops the block); then the byte is 7.
   m.set({ r14: 0x400005n, r15: 60n, rbx: 0n });
   m.run(60 * 6);
   t.equal(m.reg('rbx'), 60n);
   code[3] = 0x07;
-  const n = machine(code);
+  const n = hot(code);
   n.mem.protect(0x400000, 0x1000, 7);
   n.set({ r14: 0x400005n, r15: 60n, rbx: 0n }).run(60 * 6);
   t.equal(n.reg('rbx'), 7n * 60n, 'every iteration adds the freshly stored immediate');
@@ -150,7 +153,7 @@ t.test('an SSE store into the running compiled block stops the inlined instructi
     0xb8, 0x01, 0, 0, 0, 0x48, 0x01, 0xc3, 0x48, 0xff, 0xc9, 0x75, 0xe3, 0xeb, 0xfe];
   const patched = [...code.slice(16), 0];
   patched[1] = 0x07;
-  const m = machine(code);
+  const m = hot(code);
   m.mem.protect(0x400000, 0x1000, 7);
   m.set({ rbp: BigInt(DATA), rdx: 0x400010n, rcx: 60n, rbx: 0n });
   m.setXmm(0, patched.reduce((v, b, i) => v | (BigInt(b) << BigInt(8 * i)), 0n));
@@ -169,8 +172,8 @@ t.test('a fault in a compiled block sees the flags of the instruction before it,
   // eb f1             jmp 0
   const code = [0x48, 0x01, 0xd8, 0x48, 0x8b, 0x0e, 0x48, 0x31, 0xc0, 0x48, 0x83, 0xc6, 0x08, 0xeb, 0xf1];
   const init = { rsi: BigInt(DATA), rbx: 1n << 63n, rax: 0n };
-  const compiled = machine(code).set(init).run(10_000);
-  const stepped = machine(code).set(init).step(10_000);
+  const compiled = hot(code).set(init).run(10_000);
+  const stepped = hot(code).set(init).step(10_000);
   t.equal(compiled.last?.kind, 'fault', 'the load faults');
   t.equal(compiled.reg('rip'), BigInt(0x400003), 'at the mov');
   t.equal(state(compiled), state(stepped), 'with the add\'s flags, as one instruction at a time');
@@ -190,7 +193,7 @@ t.test('a store into a later page of a superblock drops it', async (t) => {
   // 401000: b8 01 00 00 00 c3        f: mov eax,0x1; ret
   const code = [0xe8, 0xfb, 0x0f, 0, 0, 0x48, 0x01, 0xc3, 0x49, 0x83, 0xff, 0x05, 0x75, 0x07,
     0xc6, 0x05, 0xec, 0x0f, 0, 0, 0x07, 0x49, 0xff, 0xcf, 0x75, 0xe6, 0xeb, 0xfe];
-  const m = machine(code);
+  const m = hot(code);
   m.mem.map(0x401000, 0x1000, 7);
   m.poke(0x401000, [0xb8, 0x01, 0, 0, 0, 0xc3]);
   m.set({ r15: 60n, rbx: 0n }).run(60 * 9);
