@@ -492,10 +492,15 @@ export class Engine {
     return b;
   }
 
-  /** Compile a hot block on its own, or (`superblock`) as the head of a superblock. */
+  /**
+   * Compile a hot block on its own, or (`superblock`) as the head of a superblock; one that takes in
+   * no further block keeps the function it has (V8's compile time is the cost of a new one).
+   */
   private compile(b: Block, superblock: boolean): void {
-    b.code = superblock ? this.superblock(b) : b.insns;
-    b.compiled = compileBlock(b.code);
+    const code = superblock ? this.superblock(b) : b.insns;
+    if (superblock && code.length === b.insns.length) return;
+    b.code = code;
+    b.compiled = compileBlock(code);
   }
 
   /**
