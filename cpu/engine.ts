@@ -175,17 +175,26 @@ function canonicalEa(a: number): number {
   return a >= CANONICAL_LIMIT || a < -CANONICAL_LIMIT ? wrapAddress(a) : a;
 }
 
+/** The index of the first `ch` in `s` from `from` on that stands outside brackets, or s.length. */
+function topLevelIndex(s: string, from: number, ch: string): number {
+  let depth = 0;
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === '(' || s[i] === '{' || s[i] === '[') depth++;
+    else if (s[i] === ')' || s[i] === '}' || s[i] === ']') depth--;
+    else if (s[i] === ch && depth === 0) return i;
+  }
+  return s.length;
+}
+
 /** Split a call's argument list at the commas outside brackets. */
 function splitArgs(s: string): string[] {
   const out: string[] = [];
-  let depth = 0, start = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '(' || s[i] === '{' || s[i] === '[') depth++;
-    else if (s[i] === ')' || s[i] === '}' || s[i] === ']') depth--;
-    else if (s[i] === ',' && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+  for (let start = 0; ;) {
+    const comma = topLevelIndex(s, start, ',');
+    out.push(s.slice(start, comma).trim());
+    if (comma === s.length) return out;
+    start = comma + 1;
   }
-  out.push(s.slice(start).trim());
-  return out;
 }
 
 /** The index just past the bracket group that opens at `from` ('{' or '('). */
@@ -213,15 +222,7 @@ function foldConstantIfs(s: string): string {
     if (m !== null) {
       const e = thenEnd + m[0].length;
       if (s[e] === '{') end = closing(s, e);
-      else {
-        // A single statement: up to the first ';' outside brackets.
-        end = e;
-        for (let depth = 0; end < s.length && !(s[end] === ';' && depth === 0); end++) {
-          if (s[end] === '(' || s[end] === '{') depth++;
-          else if (s[end] === ')' || s[end] === '}') depth--;
-        }
-        end++;
-      }
+      else end = topLevelIndex(s, e, ';') + 1; // a single statement
       if (end <= 0) return s;
       elsePart = s.slice(e, end);
     }

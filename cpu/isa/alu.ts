@@ -104,17 +104,24 @@ export function incdec(c: Cpu, dec: boolean, size: number, a: number, ah: number
 // ---- the operations as small functions, one per (operation, size class) ----
 // Each exec function calls exactly one of these, so V8 inlines it.
 
-function add64(c: Cpu, a: number, ah: number, b: number, bh: number): number {
+// add and sub without flags are the block compiler's twins (flagOp, below); with flags, they record them.
+function add64nf(c: Cpu, a: number, ah: number, b: number, bh: number): number {
   const s = (a >>> 0) + (b >>> 0);
-  const r = s | 0, rh = (ah + bh + (s > 0xffffffff ? 1 : 0)) | 0;
-  c.setLazy(Lazy.ADD, 64, a, ah, b, bh, r, rh);
-  c.thi = rh;
+  c.thi = (ah + bh + (s > 0xffffffff ? 1 : 0)) | 0;
+  return s | 0;
+}
+function sub64nf(c: Cpu, a: number, ah: number, b: number, bh: number): number {
+  c.thi = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
+  return (a - b) | 0;
+}
+function add64(c: Cpu, a: number, ah: number, b: number, bh: number): number {
+  const r = add64nf(c, a, ah, b, bh);
+  c.setLazy(Lazy.ADD, 64, a, ah, b, bh, r, c.thi);
   return r;
 }
 function sub64(c: Cpu, a: number, ah: number, b: number, bh: number): number {
-  const r = (a - b) | 0, rh = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;
-  c.setLazy(Lazy.SUB, 64, a, ah, b, bh, r, rh);
-  c.thi = rh;
+  const r = sub64nf(c, a, ah, b, bh);
+  c.setLazy(Lazy.SUB, 64, a, ah, b, bh, r, c.thi);
   return r;
 }
 function logic64(c: Cpu, r: number, rh: number): number {
@@ -128,13 +135,15 @@ const xor64 = (c: Cpu, a: number, ah: number, b: number, bh: number) => logic64(
 const adc64 = (c: Cpu, a: number, ah: number, b: number, bh: number) => alu(c, ADC, 64, a, ah, b, bh);
 const sbb64 = (c: Cpu, a: number, ah: number, b: number, bh: number) => alu(c, SBB, 64, a, ah, b, bh);
 
+const addNnf = (c: Cpu, size: number, a: number, b: number) => mask(size, a + b);
+const subNnf = (c: Cpu, size: number, a: number, b: number) => mask(size, a - b);
 function addN(c: Cpu, size: number, a: number, b: number): number {
-  const r = mask(size, a + b);
+  const r = addNnf(c, size, a, b);
   c.setLazy(Lazy.ADD, size, a, 0, b, 0, r, 0);
   return r;
 }
 function subN(c: Cpu, size: number, a: number, b: number): number {
-  const r = mask(size, a - b);
+  const r = subNnf(c, size, a, b);
   c.setLazy(Lazy.SUB, size, a, 0, b, 0, r, 0);
   return r;
 }
@@ -149,13 +158,13 @@ const adcN = (c: Cpu, size: number, a: number, b: number) => alu(c, ADC, size, a
 const sbbN = (c: Cpu, size: number, a: number, b: number) => alu(c, SBB, size, a, 0, b, 0);
 
 // Their flag-free twins, which the block compiler binds where nothing reads the flags (flagOp).
-flagOp(add64, STATUS, (c, a, ah, b, bh) => { const s = (a >>> 0) + (b >>> 0); c.thi = (ah + bh + (s > 0xffffffff ? 1 : 0)) | 0; return s | 0; });
-flagOp(sub64, STATUS, (c, a, ah, b, bh) => { c.thi = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; return (a - b) | 0; });
+flagOp(add64, STATUS, add64nf);
+flagOp(sub64, STATUS, sub64nf);
 flagOp(and64, STATUS, (c, a, ah, b, bh) => { c.thi = ah & bh; return a & b; });
 flagOp(or64, STATUS, (c, a, ah, b, bh) => { c.thi = ah | bh; return a | b; });
 flagOp(xor64, STATUS, (c, a, ah, b, bh) => { c.thi = ah ^ bh; return a ^ b; });
-flagOp(addN, STATUS, (c, size, a, b) => mask(size, a + b));
-flagOp(subN, STATUS, (c, size, a, b) => mask(size, a - b));
+flagOp(addN, STATUS, addNnf);
+flagOp(subN, STATUS, subNnf);
 flagOp(andN, STATUS, (c, size, a, b) => a & b);
 flagOp(orN, STATUS, (c, size, a, b) => a | b);
 flagOp(xorN, STATUS, (c, size, a, b) => a ^ b);

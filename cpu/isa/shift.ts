@@ -106,22 +106,45 @@ function shrN(c: Cpu, size: number, a: number, n: number): number {
   setAll(c, cf | (msb(size, r, 0) ^ msb2(size, r, 0) ? OF : 0) | AF | szp(size, r, 0));
   return r;
 }
+/** A `size`-bit value sign-extended to int32. */
+const signed = (size: number, a: number) => (size === 8 ? (a << 24) >> 24 : size === 16 ? (a << 16) >> 16 : a);
+/** Rotations of a `size`-bit value by n (taken mod size). */
+function rotl(size: number, a: number, n: number): number {
+  const k = n & (size - 1);
+  return k === 0 ? a : ((a << k) | (a >>> (size - k))) & sizeMask(size);
+}
+function rotr(size: number, a: number, n: number): number {
+  const k = n & (size - 1);
+  return k === 0 ? a : ((a >>> k) | (a << (size - k))) & sizeMask(size);
+}
+/** 64-bit rotations by n in 1..63: the low half, the high half in HI. */
+function rotl64(a: number, ah: number, n: number): number {
+  let r = shl64(a, ah, n), rh = HI;
+  r |= shr64(a, ah, 64 - n); rh |= HI;
+  HI = rh;
+  return r;
+}
+function rotr64(a: number, ah: number, n: number): number {
+  let r = shr64(a, ah, n), rh = HI;
+  r |= shl64(a, ah, 64 - n); rh |= HI;
+  HI = rh;
+  return r;
+}
+
 function sarN(c: Cpu, size: number, a: number, n: number): number {
-  const sa = size === 8 ? (a << 24) >> 24 : size === 16 ? (a << 16) >> 16 : a;
+  const sa = signed(size, a);
   const r = (sa >> n) & sizeMask(size);
   setAll(c, ((sa >> (n - 1)) & 1) | AF | szp(size, r, 0));
   return r;
 }
 function rolN(c: Cpu, size: number, a: number, n: number): number {
-  const k = n & (size - 1);
-  const r = k === 0 ? a : ((a << k) | (a >>> (size - k))) & sizeMask(size);
+  const r = rotl(size, a, n);
   const cf = r & 1;
   c.setStatus(CF | OF, cf | (msb(size, r, 0) ^ cf ? OF : 0));
   return r;
 }
 function rorN(c: Cpu, size: number, a: number, n: number): number {
-  const k = n & (size - 1);
-  const r = k === 0 ? a : ((a >>> k) | (a << (size - k))) & sizeMask(size);
+  const r = rotr(size, a, n);
   const cf = msb(size, r, 0);
   c.setStatus(CF | OF, cf | (cf ^ msb2(size, r, 0) ? OF : 0));
   return r;
@@ -163,16 +186,14 @@ function sar64f(c: Cpu, a: number, ah: number, n: number): number {
   return r;
 }
 function rol64f(c: Cpu, a: number, ah: number, n: number): number {
-  let r = shl64(a, ah, n), rh = HI;
-  r |= shr64(a, ah, 64 - n); rh |= HI;
+  const r = rotl64(a, ah, n), rh = HI;
   const cf = r & 1;
   c.setStatus(CF | OF, cf | ((rh >>> 31) ^ cf ? OF : 0));
   c.thi = rh;
   return r;
 }
 function ror64f(c: Cpu, a: number, ah: number, n: number): number {
-  let r = shr64(a, ah, n), rh = HI;
-  r |= shl64(a, ah, 64 - n); rh |= HI;
+  const r = rotr64(a, ah, n), rh = HI;
   const cf = rh >>> 31;
   c.setStatus(CF | OF, cf | (cf ^ ((rh >>> 30) & 1) ? OF : 0));
   c.thi = rh;
@@ -201,14 +222,14 @@ function rcr64f(c: Cpu, a: number, ah: number, n: number): number {
 // Flag-free twins of the shifts, for the block compiler (flagOp). Rotates write only CF and OF.
 flagOp(shlN, STATUS, (c, size, a, n) => (a << n) & sizeMask(size));
 flagOp(shrN, STATUS, (c, size, a, n) => (a >>> n) & sizeMask(size));
-flagOp(sarN, STATUS, (c, size, a, n) => ((size === 8 ? (a << 24) >> 24 : size === 16 ? (a << 16) >> 16 : a) >> n) & sizeMask(size));
+flagOp(sarN, STATUS, (c, size, a, n) => (signed(size, a) >> n) & sizeMask(size));
 flagOp(shl64f, STATUS, (c, a, ah, n) => { const r = shl64(a, ah, n); c.thi = HI; return r; });
 flagOp(shr64f, STATUS, (c, a, ah, n) => { const r = shr64(a, ah, n); c.thi = HI; return r; });
 flagOp(sar64f, STATUS, (c, a, ah, n) => { const r = sar64(a, ah, n); c.thi = HI; return r; });
-flagOp(rolN, CF | OF, (c, size, a, n) => { const k = n & (size - 1); return k === 0 ? a : ((a << k) | (a >>> (size - k))) & sizeMask(size); });
-flagOp(rorN, CF | OF, (c, size, a, n) => { const k = n & (size - 1); return k === 0 ? a : ((a >>> k) | (a << (size - k))) & sizeMask(size); });
-flagOp(rol64f, CF | OF, (c, a, ah, n) => { let r = shl64(a, ah, n), rh = HI; r |= shr64(a, ah, 64 - n); rh |= HI; c.thi = rh; return r; });
-flagOp(ror64f, CF | OF, (c, a, ah, n) => { let r = shr64(a, ah, n), rh = HI; r |= shl64(a, ah, 64 - n); rh |= HI; c.thi = rh; return r; });
+flagOp(rolN, CF | OF, (c, size, a, n) => rotl(size, a, n));
+flagOp(rorN, CF | OF, (c, size, a, n) => rotr(size, a, n));
+flagOp(rol64f, CF | OF, (c, a, ah, n) => { const r = rotl64(a, ah, n); c.thi = HI; return r; });
+flagOp(ror64f, CF | OF, (c, a, ah, n) => { const r = rotr64(a, ah, n); c.thi = HI; return r; });
 
 /** By /digit: rol ror rcl rcr shl shr (sal) sar. */
 const OPN = [rolN, rorN, rclN, rcrN, shlN, shrN, shlN, sarN];
