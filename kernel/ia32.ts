@@ -19,7 +19,6 @@ import { GuestFault, Vector } from '../cpu/fault.js';
 import type { Kernel } from './kernel.js';
 import { SYSCALLS } from './syscalls/table.js';
 import type { SyscallRow } from './syscalls/types.js';
-import { exitToUserMode } from './signals/deliver.js';
 
 /** The #GP error code of `int $0x80` (IDT entry 0x80, the IDT bit set). */
 export const INT80_ERROR_CODE = (0x80 << 3) | 2;
@@ -64,15 +63,7 @@ export function ia32Syscall(k: Kernel, f: GuestFault): boolean {
   const nr = cpu.r32[2 * Reg.RAX];
   const u32 = (r: number) => cpu.r32[2 * r] >>> 0;
   const args = [u32(Reg.RBX), u32(Reg.RCX), u32(Reg.RDX), u32(Reg.RSI), u32(Reg.RDI), u32(Reg.RBP)];
-  const row = i386Row(nr);
-  k.syscallAbi = 32;
-  for (const o of k.observers) o.syscallEnter?.(k, row, nr, args);
-  // The compat handlers return an int or a 32-bit long: sign-extended into rax.
-  const result = k.invokeSyscall(row, nr, args, `i386 syscall ${nr >>> 0} (int $0x80)`) | 0;
-  if (!k.exit) cpu.setN(Reg.RAX, result);
-  for (const o of k.observers) o.syscallExit?.(k, row, nr, args, result);
-  k.syscallAbi = 64;
-  // A restart runs `int $0x80` again (also 2 bytes) with the i386 number in eax.
-  exitToUserMode(k, nr >>> 0);
+  // A restart runs `int $0x80` again (2 bytes, as `syscall`) with the i386 number in eax.
+  k.doSyscall(32, i386Row(nr), nr, args, `i386 syscall ${nr >>> 0} (int $0x80)`);
   return true;
 }

@@ -149,18 +149,31 @@ export class Kernel implements CpuHost {
     const nr = nrHi === 0 ? cpu.r32[0] : -1;
     const row = nr >= 0 ? SYSCALLS[nr] : undefined;
     const args = [cpu.getS(Reg.RDI), cpu.getS(Reg.RSI), cpu.getS(Reg.RDX), cpu.getS(Reg.R10), cpu.getS(Reg.R8), cpu.getS(Reg.R9)];
+    this.doSyscall(64, row, nr, args, `syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}`);
+  }
+
+  /**
+   * A syscall from either door (`syscall`, or `int $0x80` through kernel/ia32.ts): the observers
+   * around the table's row, the result into rax, then the way back to user mode (signals, restarts).
+   */
+  doSyscall(abi: 64 | 32, row: SyscallRow | undefined, nr: number, args: number[], what: string): void {
+    this.syscallAbi = abi;
     for (const o of this.observers) o.syscallEnter?.(this, row, nr, args);
-    const result = this.invokeSyscall(row, nr, args, `syscall ${nr >= 0 ? nr : cpu.get(Reg.RAX)}`);
-    if (!this.exit) cpu.setN(Reg.RAX, result);
+    let result = this.invokeSyscall(row, nr, args, what);
+    // The compat handlers return an int or a 32-bit long: sign-extended into rax.
+    if (abi === 32) result |= 0;
+    if (!this.exit) this.cpu.setN(Reg.RAX, result);
     for (const o of this.observers) o.syscallExit?.(this, row, nr, args, result);
-    exitToUserMode(this, nr);
+    this.syscallAbi = 64;
+    // A restart runs the same instruction again with the number in eax.
+    exitToUserMode(this, abi === 32 ? nr >>> 0 : nr);
   }
 
   /**
    * Run a syscall table's row: an unknown call is -ENOSYS (one diagnostic line, naming it `what`), a
    * bad user pointer met by copy_from_user/copy_to_user fails the call with -EFAULT.
    */
-  invokeSyscall(row: SyscallRow | undefined, nr: number, args: number[], what: string): number {
+  private invokeSyscall(row: SyscallRow | undefined, nr: number, args: number[], what: string): number {
     if (!row) {
       this.reportUnknownSyscall(nr, what);
       return -Errno.ENOSYS;
